@@ -1,0 +1,221 @@
+package services
+
+import (
+	"math"
+
+	"github.com/p2prepl/p2prepl/engine"
+	"github.com/p2prepl/p2prepl/engine/dist"
+)
+
+// Gossip spreads messages of one kind. With Push it forwards each message
+// to Fanout random neighbours (except the one it came from and peers of
+// type ExceptType) while its TTL allows; with Pull it runs anti-entropy
+// rounds; PushPull does both.
+//
+// By default a peer forwards each message id once, on first receipt.
+// ForwardDuplicates reproduces p2psimpy's GossipService, which forwards on
+// every receipt while TTL > 0, so traffic grows like fanout^TTL.
+type Gossip struct {
+	engine.Base
+	Kind              string  // message kind spread, default "gossip"
+	Push, Pull        bool    // modes
+	Fanout            int     // push fanout, default 3
+	ForwardDuplicates bool    // p2psimpy's behaviour
+	ExceptType        string  // peer type never gossiped to, default "client"
+	Store             string  // storage namespace for received messages ("" none)
+	PullFanout        int     // neighbours per pull round, default 3
+	RoundTime         float64 // ms between pull rounds, default 500
+	FirstRound        dist.Dist
+
+	exceptType int
+	names      [4]string
+	known      map[string]struct{}
+}
+
+// Kinds of the anti-entropy exchange: the initiator sends the ids it holds
+// (SyncPing); the receiver answers with the ids the initiator lacks
+// (SyncPong) and asks for those it lacks itself (MsgRequest); a MsgRequest
+// is answered with the messages (MsgResponse).
+const (
+	KindSyncPing    = "sync_ping"
+	KindSyncPong    = "sync_pong"
+	KindMsgRequest  = "msg_request"
+	KindMsgResponse = "msg_response"
+)
+
+// Message sizes of the anti-entropy exchange: a 20-byte header plus an
+// 8-byte digest per id; a response carries its messages whole.
+const (
+	headerBytes = 20
+	digestBytes = 8
+)
+
+// NewPushGossip returns push gossip with p2psimpy's defaults (fanout 3).
+func NewPushGossip() *Gossip { return newGossip(true, false) }
+
+// NewPullGossip returns pull gossip (anti-entropy) with p2psimpy's defaults:
+// fanout 3, a round every 500 ms, the first after |N(200, 100)| ms.
+func NewPullGossip() *Gossip { return newGossip(false, true) }
+
+// NewPushPullGossip combines both.
+func NewPushPullGossip() *Gossip { return newGossip(true, true) }
+
+func newGossip(push, pull bool) *Gossip {
+	first, _ := dist.Norm(200, 100)
+	return &Gossip{Kind: "gossip", Push: push, Pull: pull, Fanout: 3, ExceptType: "client",
+		PullFanout: 3, RoundTime: 500, FirstRound: first}
+}
+
+func (g *Gossip) Name() string {
+	switch {
+	case g.Push && g.Pull:
+		return "push_pull_gossip"
+	case g.Pull:
+		return "pull_gossip"
+	}
+	return "gossip"
+}
+
+func (g *Gossip) Kinds() []string {
+	if !g.Pull {
+		return []string{g.Kind}
+	}
+	return []string{g.Kind, KindSyncPing, KindSyncPong, KindMsgRequest, KindMsgResponse}
+}
+
+func (g *Gossip) Start(p *engine.Peer) error {
+	g.exceptType = p.Sim().TypeIndex(g.ExceptType)
+	if !g.Pull {
+		return nil
+	}
+	p.KeepHeld()
+	_, err := p.After(g, math.Abs(g.FirstRound.Sample(p.Sim().Rand())), 0)
+	return err
+}
+
+func (g *Gossip) Handle(p *engine.Peer, d *engine.Delivery) error {
+	m := d.Msg
+	switch m.Kind {
+	case g.Kind:
+		if d.First && g.Store != "" {
+			g.store(p, m)
+		}
+		if g.Push && (d.First || g.ForwardDuplicates) && d.Forwardable() {
+			// exceptType may have been unknown at start (no client yet).
+			if g.exceptType == 0 && g.ExceptType != "" {
+				g.exceptType = p.Sim().TypeIndex(g.ExceptType)
+			}
+			p.Gossip(m, d.NextTTL(), d.Hops+1, g.Fanout, engine.Exclude{Peer: d.From, Type: g.exceptType})
+		}
+	case KindSyncPing:
+		return g.onSyncPing(p, d)
+	case KindSyncPong:
+		return g.request(p, d.From, m.Data.([]*engine.Message))
+	case KindMsgRequest:
+		return g.respond(p, d.From, m.Data.([]*engine.Message))
+	case KindMsgResponse:
+		s := p.Sim()
+		for _, got := range m.Data.([]*engine.Message) {
+			if s.MarkSeen(p.ID(), got, d.Hops) && g.Store != "" {
+				g.store(p, got)
+			}
+		}
+	}
+	return nil
+}
+
+func (g *Gossip) store(p *engine.Peer, m *engine.Message) {
+	p.Store(g.Store, m.ID, m)
+	p.Store("msg_time", m.ID, p.Sim().Now())
+}
+
+// Timer runs one pull round: offer what this peer holds to PullFanout
+// random neighbours. The offer is a prefix of the peer's append-only held
+// list, so it is a true snapshot at sending time.
+func (g *Gossip) Timer(p *engine.Peer, _ int64) error {
+	if p.Online() && p.Degree() > 0 {
+		held := p.Held()
+		m := p.Sim().NewMessage(KindSyncPing, "", p.ID(), held, headerBytes+digestBytes*len(held), 0)
+		p.Gossip(m, 0, 1, g.PullFanout, engine.Exclude{Peer: engine.NoPeer, Type: g.exceptType})
+	}
+	_, err := p.After(g, g.RoundTime, 0)
+	return err
+}
+
+func (g *Gossip) onSyncPing(p *engine.Peer, d *engine.Delivery) error {
+	s := p.Sim()
+	offered := d.Msg.Data.([]*engine.Message)
+	if g.known == nil {
+		g.known = map[string]struct{}{}
+	}
+	clear(g.known)
+	var want []*engine.Message
+	for _, m := range offered {
+		g.known[m.ID] = struct{}{}
+		if !s.Seen(p.ID(), m) {
+			want = append(want, m)
+		}
+	}
+	var lacks []*engine.Message
+	for _, m := range p.Held() {
+		if _, ok := g.known[m.ID]; !ok {
+			lacks = append(lacks, m)
+		}
+	}
+	if !p.Connected(d.From) {
+		return nil
+	}
+	if len(lacks) > 0 {
+		pong := s.NewMessage(KindSyncPong, "", p.ID(), lacks, headerBytes+digestBytes*len(lacks), 0)
+		if err := p.Send(d.From, pong); err != nil {
+			return err
+		}
+	}
+	if len(want) > 0 {
+		req := s.NewMessage(KindMsgRequest, "", p.ID(), want, headerBytes+digestBytes*len(want), 0)
+		return p.Send(d.From, req)
+	}
+	return nil
+}
+
+// request asks for the offered messages this peer still lacks.
+func (g *Gossip) request(p *engine.Peer, from int, offered []*engine.Message) error {
+	s := p.Sim()
+	var want []*engine.Message
+	for _, m := range offered {
+		if !s.Seen(p.ID(), m) {
+			want = append(want, m)
+		}
+	}
+	if len(want) == 0 || !p.Connected(from) {
+		return nil
+	}
+	return p.Send(from, s.NewMessage(KindMsgRequest, "", p.ID(), want, headerBytes+digestBytes*len(want), 0))
+}
+
+// respond sends the version this peer holds of each requested id.
+func (g *Gossip) respond(p *engine.Peer, to int, asked []*engine.Message) error {
+	if !p.Connected(to) {
+		return nil
+	}
+	held := p.Held()
+	if g.known == nil {
+		g.known = map[string]struct{}{}
+	}
+	clear(g.known)
+	for _, m := range asked {
+		g.known[m.ID] = struct{}{}
+	}
+	var out []*engine.Message
+	size := headerBytes
+	for _, m := range held {
+		if _, ok := g.known[m.ID]; ok {
+			out = append(out, m)
+			size += m.Size
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return p.Send(to, p.Sim().NewMessage(KindMsgResponse, "", p.ID(), out, size, 0))
+}

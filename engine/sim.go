@@ -1,0 +1,324 @@
+// Package engine is the discrete-event kernel of p2prepl: simulated time,
+// one seeded generator, peers, links, messages, faults and services. It is
+// plain Go and knows nothing of Starlark; bindings/ builds on it.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"sync/atomic"
+)
+
+// Config sets up a simulation.
+type Config struct {
+	Seed    uint64
+	Network *Network // nil: one region with zero latency
+	// StrictKinds makes a message that no service of the receiver handles
+	// an error instead of a counted "unhandled" message.
+	StrictKinds bool
+	// MaxEvents bounds the events processed over the simulation's life
+	// (0: no bound), so that a runaway script ends with a clear error.
+	MaxEvents uint64
+}
+
+// Sim is one simulation. It is not safe for concurrent use, except
+// Interrupt and Progress, which may be called from any goroutine.
+type Sim struct {
+	cfg   Config
+	net   *Network
+	rng   *rand.Rand
+	now   float64
+	q     queue
+	peers []*Peer // indexed by peer id; nil where no peer has that id
+	npeer int
+
+	kinds     map[string]int32
+	kindNames []string
+	counters  []Counter
+	types     map[string]int
+	typeNames []string
+
+	records     map[string]*record
+	recordOrder []*record
+
+	load      []LoadPoint
+	events    uint64
+	nextTimer uint64
+	cancelled map[uint64]struct{}
+
+	lossy      bool
+	linkLoss   map[uint64]float64
+	partitions []*partition
+
+	scratch []int32
+	trace   *tracer
+
+	stop         atomic.Bool
+	progressNow  atomic.Uint64
+	progressEvts atomic.Uint64
+}
+
+// Errors a run can end with.
+var (
+	ErrInterrupted = errors.New("run interrupted")
+	ErrEventLimit  = errors.New("event limit reached")
+)
+
+// RunError is an error raised inside a run by a service, a validation step
+// or a scheduled action; it says when and where it happened.
+type RunError struct {
+	T    float64
+	Peer int // -1 when no peer was involved
+	Err  error
+}
+
+func (e *RunError) Error() string {
+	if e.Peer < 0 {
+		return fmt.Sprintf("at t=%g ms: %v", e.T, e.Err)
+	}
+	return fmt.Sprintf("at t=%g ms, peer %d: %v", e.T, e.Peer, e.Err)
+}
+
+func (e *RunError) Unwrap() error { return e.Err }
+
+// New creates an empty simulation.
+func New(cfg Config) *Sim {
+	net := cfg.Network
+	if net == nil {
+		net = DefaultNetwork()
+	}
+	s := &Sim{
+		cfg:       cfg,
+		net:       net,
+		rng:       rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)),
+		kinds:     map[string]int32{},
+		types:     map[string]int{},
+		records:   map[string]*record{},
+		cancelled: map[uint64]struct{}{},
+		linkLoss:  map[uint64]float64{},
+	}
+	s.typeNames = []string{""} // type index 0 means "no type"
+	s.lossy = net.Loss > 0
+	return s
+}
+
+// Seed is the seed the simulation was created with.
+func (s *Sim) Seed() uint64 { return s.cfg.Seed }
+
+// Now is the current simulated time in ms.
+func (s *Sim) Now() float64 { return s.now }
+
+// Rand is the simulation's generator. Everything random in a run draws
+// from it or from a Stream derived from it.
+func (s *Sim) Rand() *rand.Rand { return s.rng }
+
+// Stream derives an independent generator named name from the seed, for
+// parts of an experiment (topology, scripts) whose draws should not shift
+// when another part draws more or less.
+func (s *Sim) Stream(name string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return rand.New(rand.NewPCG(s.cfg.Seed, h.Sum64()))
+}
+
+// Network is the simulation's network model.
+func (s *Sim) Network() *Network { return s.net }
+
+// Events is the number of events processed so far.
+func (s *Sim) Events() uint64 { return s.events }
+
+// Pending is the number of scheduled events.
+func (s *Sim) Pending() int { return s.q.Len() }
+
+// Interrupt asks a running Run to stop before its next event. The
+// simulation stays consistent and a later Run resumes it. Safe from any
+// goroutine.
+func (s *Sim) Interrupt() { s.stop.Store(true) }
+
+// Progress reports the simulated time and event count reached, updated
+// every few thousand events; safe from any goroutine.
+func (s *Sim) Progress() (now float64, events uint64) {
+	return math.Float64frombits(s.progressNow.Load()), s.progressEvts.Load()
+}
+
+// Schedule runs fn at time t (not before now). An error from fn ends the run.
+func (s *Sim) Schedule(t float64, fn func() error) error {
+	if math.IsNaN(t) || t < s.now {
+		return fmt.Errorf("cannot schedule at t=%g ms: it is before now (%g ms)", t, s.now)
+	}
+	s.q.push(t, event{kind: evFunc, fn: fn, peer: -1})
+	return nil
+}
+
+// Run processes events up to and including time until, then sets the clock
+// to until. It returns early with ErrInterrupted after Interrupt, with
+// ErrEventLimit when Config.MaxEvents is reached, or with a *RunError when a
+// service fails; in each case the clock stays at the last event processed
+// and a later Run carries on from there.
+func (s *Sim) Run(until float64) error {
+	if math.IsNaN(until) {
+		return errors.New("run: until is NaN")
+	}
+	s.stop.Store(false)
+	for s.q.Len() > 0 && s.q.peekTime() <= until {
+		if err := s.step(); err != nil {
+			s.publish()
+			return err
+		}
+	}
+	if until > s.now && !math.IsInf(until, 1) {
+		s.now = until
+	}
+	s.publish()
+	return nil
+}
+
+// Step processes the next event, if any; it reports whether there was one.
+func (s *Sim) Step() (bool, error) {
+	if s.q.Len() == 0 {
+		return false, nil
+	}
+	s.stop.Store(false)
+	err := s.step()
+	s.publish()
+	return true, err
+}
+
+func (s *Sim) publish() {
+	s.progressNow.Store(math.Float64bits(s.now))
+	s.progressEvts.Store(s.events)
+}
+
+func (s *Sim) step() error {
+	if s.stop.Load() {
+		s.stop.Store(false)
+		return ErrInterrupted
+	}
+	if s.cfg.MaxEvents > 0 && s.events >= s.cfg.MaxEvents {
+		return fmt.Errorf("%w: %d events processed (raise the limit if the run is meant to be this long)", ErrEventLimit, s.events)
+	}
+	t, ev := s.q.pop()
+	s.now = t
+	s.events++
+	if s.events&4095 == 0 {
+		s.publish()
+	}
+	var err error
+	switch ev.kind {
+	case evArrive:
+		s.arrive(&ev)
+	case evDownloaded:
+		err = s.downloaded(&ev)
+	case evValidated:
+		p := s.peers[ev.peer]
+		if p.epoch == ev.tag {
+			err = s.finish(p, ev.ok)
+		}
+	case evTimer:
+		if len(s.cancelled) > 0 {
+			if _, ok := s.cancelled[ev.timer]; ok {
+				delete(s.cancelled, ev.timer)
+				return nil
+			}
+		}
+		p := s.peers[ev.peer]
+		if e := ev.svc.Timer(p, ev.tag); e != nil {
+			err = &RunError{T: t, Peer: p.id, Err: e}
+		}
+	case evFunc:
+		if e := ev.fn(); e != nil {
+			var re *RunError
+			if errors.As(e, &re) {
+				err = e
+			} else {
+				err = &RunError{T: t, Peer: int(ev.peer), Err: e}
+			}
+		}
+	}
+	return err
+}
+
+// TimerID identifies a scheduled timer so that it can be cancelled.
+type TimerID uint64
+
+// After schedules svc.Timer(p, tag) delay ms from now.
+func (s *Sim) After(p *Peer, svc Service, delay float64, tag int64) (TimerID, error) {
+	if math.IsNaN(delay) || delay < 0 {
+		return 0, fmt.Errorf("timer delay must be >= 0 ms (got %g)", delay)
+	}
+	s.nextTimer++
+	id := s.nextTimer
+	s.q.push(s.now+delay, event{kind: evTimer, peer: int32(p.id), svc: svc, tag: tag, timer: id})
+	return TimerID(id), nil
+}
+
+// Cancel stops a timer that has not fired yet; cancelling a fired or
+// unknown timer does nothing.
+func (s *Sim) Cancel(id TimerID) {
+	if uint64(id) != 0 && uint64(id) <= s.nextTimer {
+		s.cancelled[uint64(id)] = struct{}{}
+	}
+}
+
+// Counter counts messages of one kind. Every message sent ends as exactly
+// one of delivered, unhandled, rejected or dropped (or is still in flight).
+type Counter struct {
+	Sent, SentBytes           int64
+	Delivered, DeliveredBytes int64 // accepted and handed to at least one service
+	Unhandled                 int64 // accepted, but no service takes the kind
+	Rejected                  int64 // refused by the receiver's validation step
+	Dropped, DroppedBytes     int64 // lost, partitioned, or a peer was offline
+	DroppedOffline            int64
+	DroppedLoss               int64
+	DroppedPartition          int64
+}
+
+// Kinds lists the message kinds seen so far, in the order first used.
+func (s *Sim) Kinds() []string { return append([]string(nil), s.kindNames...) }
+
+// CounterOf returns the counters of one message kind.
+func (s *Sim) CounterOf(kind string) Counter {
+	if k, ok := s.kinds[kind]; ok {
+		return s.counters[k]
+	}
+	return Counter{}
+}
+
+// Total sums the counters of every kind.
+func (s *Sim) Total() Counter {
+	var t Counter
+	for _, c := range s.counters {
+		t.Sent += c.Sent
+		t.SentBytes += c.SentBytes
+		t.Delivered += c.Delivered
+		t.DeliveredBytes += c.DeliveredBytes
+		t.Unhandled += c.Unhandled
+		t.Rejected += c.Rejected
+		t.Dropped += c.Dropped
+		t.DroppedBytes += c.DroppedBytes
+		t.DroppedOffline += c.DroppedOffline
+		t.DroppedLoss += c.DroppedLoss
+		t.DroppedPartition += c.DroppedPartition
+	}
+	return t
+}
+
+// LoadPoint is the traffic delivered during one simulated second.
+type LoadPoint struct {
+	Second   int
+	Messages int64
+	Bytes    int64
+}
+
+// Load is the per-second series of delivered messages and bytes.
+func (s *Sim) Load() []LoadPoint {
+	out := make([]LoadPoint, len(s.load))
+	copy(out, s.load)
+	for i := range out {
+		out[i].Second = i
+	}
+	return out
+}
