@@ -1,0 +1,36 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/p2prepl/p2prepl/engine/topology"
+)
+
+// AddGraph adds one peer per node of g (the node id becomes the peer id),
+// made by spec, then connects the graph's edges.
+func (s *Sim) AddGraph(g *topology.Graph, spec func(id int) (PeerSpec, error)) ([]*Peer, error) {
+	out := make([]*Peer, 0, len(g.Nodes))
+	for _, id := range g.Nodes {
+		if s.Peer(id) != nil {
+			return nil, fmt.Errorf("topology node %d: a peer with that id already exists (relabel the topology or add it to a new simulation)", id)
+		}
+	}
+	for _, id := range g.Nodes {
+		ps, err := spec(id)
+		if err != nil {
+			return nil, err
+		}
+		ps.ID = id
+		p, err := s.AddPeer(ps)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	for _, e := range g.Edges {
+		if err := s.Connect(e.A, e.B); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
