@@ -1,0 +1,452 @@
+// Package bindings exposes the p2prepl engine to Starlark: the builtins a
+// script sees (simulation, network, dist, topology, message, service, the
+// built-in services, random, units, param, help, json, math, time, struct),
+// the values they return (simulations, peers, messages, distributions,
+// graphs, service instances), the @stdlib loader, and the error formatting
+// that turns every failure into one clear message.
+//
+// An Env holds the settings of one session (seed, parameters, output
+// directory, limits) and the state shared by its threads. cmd/p2prepl
+// creates one Env per process:
+//
+//	env := bindings.NewEnv(bindings.Options{Seed: 1, OutDir: ".", Stdout: os.Stdout})
+//	thread := env.NewThread("main")
+//	globals, err := env.ExecFile(thread, "gossip.star", nil)
+//	if err != nil {
+//		fmt.Fprintln(os.Stderr, bindings.FormatError(err))
+//		os.Exit(1)
+//	}
+//
+// Dialect. Every file and REPL chunk is parsed with FileOptions(): set(),
+// while loops, top-level if/for/while, global reassignment and recursion
+// are all allowed, because scripts are user experiments, not hermetic
+// build files.
+//
+// Concurrency. A Starlark thread and the simulations it drives run on one
+// goroutine. Interrupt, Uncancel and Running are the only methods that may
+// be called from another goroutine (a signal handler or a progress ticker).
+package bindings
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	starlarktime "go.starlark.net/lib/time"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/p2prepl/p2prepl/engine"
+)
+
+// Default limits, used when Options leaves them zero.
+const (
+	DefaultMaxSteps  = 1_000_000_000 // Starlark steps per top-level exec/eval
+	DefaultMaxEvents = 1_000_000_000 // simulated events per simulation
+)
+
+// Options configure an Env. The zero value is usable: seed 1, no
+// parameters, output to the current directory, default limits, print to
+// os.Stdout.
+type Options struct {
+	// Seed is the seed simulation() uses when the script gives none
+	// (--seed). Zero means 1 unless SeedSet is true. It also seeds the
+	// generator behind random, dist sampling and topology generators
+	// used before any simulation exists.
+	Seed uint64
+	// SeedSet records that --seed was given on the command line. A
+	// script's explicit simulation(seed=...) still wins over it: a script
+	// that fixes its seed means it (the seed is part of the experiment);
+	// --seed varies only scripts that leave the seed open. SeedSet only
+	// makes an explicit --seed 0 mean 0 rather than the default 1.
+	SeedSet bool
+	// Params are the --set key=value pairs; scripts read them with
+	// param("key", default), converted to the default's type (int, float,
+	// bool or string).
+	Params map[string]string
+	// OutDir is where scripts write files (--out, default "."). Relative
+	// output paths are resolved under it; paths escaping it are refused.
+	OutDir string
+	// MaxSteps bounds the Starlark execution steps of each top-level
+	// ExecFile / ExecREPLChunk, handlers run by sim.run included
+	// (--max-steps; 0 means DefaultMaxSteps).
+	MaxSteps uint64
+	// MaxEvents bounds the simulated events of each simulation over its
+	// life (--max-events; 0 means DefaultMaxEvents).
+	MaxEvents uint64
+	// Stdout receives print() and help() output (nil means os.Stdout).
+	Stdout io.Writer
+}
+
+// Env is one session: the builtins, the settings, the simulations created
+// so far and the module cache. Create it with NewEnv.
+type Env struct {
+	opts        Options
+	seed        uint64
+	predeclared starlark.StringDict
+	stdlib      fs.FS
+
+	// fallback is the generator used by random, dist sampling and the
+	// topology generators when no simulation exists yet.
+	fallback     *rand.Rand
+	fallbackTopo *rand.Rand
+	current      *Simulation // the simulation created last
+	usedParams   map[string]bool
+
+	modules map[string]*moduleEntry
+
+	mu      sync.Mutex
+	active  map[*starlark.Thread]int // threads inside ExecFile / ExecREPLChunk
+	runs    []*runState              // simulations inside sim.run / sim.step
+	outputs []io.Closer              // files opened for scripts (traces)
+}
+
+type moduleEntry struct {
+	globals starlark.StringDict
+	err     error
+}
+
+// runState describes a simulation inside sim.run, for Interrupt and Running.
+type runState struct {
+	sim   *engine.Sim
+	until float64
+}
+
+// NewEnv creates a session with the given options.
+func NewEnv(opts Options) *Env {
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.OutDir == "" {
+		opts.OutDir = "."
+	}
+	if opts.MaxSteps == 0 {
+		opts.MaxSteps = DefaultMaxSteps
+	}
+	if opts.MaxEvents == 0 {
+		opts.MaxEvents = DefaultMaxEvents
+	}
+	seed := opts.Seed
+	if seed == 0 && !opts.SeedSet {
+		seed = 1
+	}
+	e := &Env{
+		opts:       opts,
+		seed:       seed,
+		usedParams: map[string]bool{},
+		modules:    map[string]*moduleEntry{},
+		active:     map[*starlark.Thread]int{},
+	}
+	e.fallback = rand.New(rand.NewPCG(seed, streamKey("random")))
+	e.fallbackTopo = rand.New(rand.NewPCG(seed, streamKey("topology")))
+	e.predeclared = e.makePredeclared()
+	return e
+}
+
+// Seed is the seed simulation() uses when a script gives none.
+func (e *Env) Seed() uint64 { return e.seed }
+
+// SetStdlib sets the file system that load("@stdlib/NAME.star") reads
+// NAME.star from (the stdlib package embeds it).
+func (e *Env) SetStdlib(fsys fs.FS) { e.stdlib = fsys }
+
+// Predeclared returns every builtin, keyed by name. The dict is shared:
+// callers must not modify it (copy it to seed REPL globals).
+func (e *Env) Predeclared() starlark.StringDict { return e.predeclared }
+
+// FileOptions is the Starlark dialect of every script, module and REPL
+// chunk: set(), while loops, top-level control flow, global reassignment
+// and recursion are allowed.
+func FileOptions() *syntax.FileOptions {
+	return &syntax.FileOptions{
+		Set:             true,
+		While:           true,
+		TopLevelControl: true,
+		GlobalReassign:  true,
+		Recursion:       true,
+	}
+}
+
+const envKey = "p2prepl.env"
+
+// NewThread returns a thread whose print goes to Options.Stdout, whose
+// load() resolves "@stdlib/NAME.star" in the stdlib file system and other
+// names relative to the loading file's directory, and whose time.now()
+// follows simulated time. The step limit is set afresh by each ExecFile /
+// ExecREPLChunk.
+func (e *Env) NewThread(name string) *starlark.Thread {
+	t := &starlark.Thread{
+		Name: name,
+		Print: func(_ *starlark.Thread, msg string) {
+			fmt.Fprintln(e.opts.Stdout, msg)
+		},
+		Load: e.load,
+	}
+	t.OnMaxSteps = func(t *starlark.Thread) {
+		t.Cancel(fmt.Sprintf("step limit reached: more than %d Starlark execution steps (raise it with --max-steps)", e.opts.MaxSteps))
+	}
+	t.SetLocal(envKey, e)
+	starlarktime.SetNow(t, func() (time.Time, error) {
+		now := 0.0
+		if s := e.current; s != nil {
+			now = s.sim.Now()
+		}
+		return time.UnixMilli(0).Add(time.Duration(now * float64(time.Millisecond))).UTC(), nil
+	})
+	return t
+}
+
+// begin registers a thread as running a top-level evaluation and gives it
+// a fresh step budget; the returned function undoes the registration.
+func (e *Env) begin(thread *starlark.Thread) func() {
+	if thread.Local(envKey) == nil {
+		// A thread not made by NewThread: give it our loader and printer.
+		nt := e.NewThread(thread.Name)
+		if thread.Print == nil {
+			thread.Print = nt.Print
+		}
+		if thread.Load == nil {
+			thread.Load = nt.Load
+		}
+		if thread.OnMaxSteps == nil {
+			thread.OnMaxSteps = nt.OnMaxSteps
+		}
+		thread.SetLocal(envKey, e)
+	}
+	e.mu.Lock()
+	first := e.active[thread] == 0
+	e.active[thread]++
+	e.mu.Unlock()
+	if first {
+		thread.SetMaxExecutionSteps(thread.ExecutionSteps() + e.opts.MaxSteps)
+	}
+	return func() {
+		e.mu.Lock()
+		if e.active[thread]--; e.active[thread] <= 0 {
+			delete(e.active, thread)
+		}
+		e.mu.Unlock()
+	}
+}
+
+// ExecFile runs a script file (src as for starlark.ExecFileOptions: nil
+// reads filename) with every builtin predeclared and FileOptions(), and
+// returns its globals (frozen, as Starlark does after a file runs). The
+// step limit counts from the call. Errors are best shown with FormatError.
+func (e *Env) ExecFile(thread *starlark.Thread, filename string, src any) (globals starlark.StringDict, err error) {
+	defer e.begin(thread)()
+	defer recoverInternal(thread, &err)
+	return starlark.ExecFileOptions(FileOptions(), thread, filename, src, e.predeclared)
+}
+
+// ExecREPLChunk runs one REPL input: src is parsed with FileOptions(); a
+// chunk that is a single expression is evaluated and its value returned
+// with isExpr true (print it unless it is None); other chunks run as
+// statements whose bindings go into globals. Missing builtins are added to
+// globals first, so globals may start empty or as a copy of Predeclared()
+// (or as the globals of an ExecFile, for `p2prepl -i`). Errors leave the
+// session usable; show them with FormatError.
+func (e *Env) ExecREPLChunk(thread *starlark.Thread, globals starlark.StringDict, src string) (value starlark.Value, isExpr bool, err error) {
+	defer e.begin(thread)()
+	defer recoverInternal(thread, &err)
+	for k, v := range e.predeclared {
+		if _, ok := globals[k]; !ok {
+			globals[k] = v
+		}
+	}
+	f, err := FileOptions().Parse("<repl>", src, 0)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(f.Stmts) == 1 {
+		if es, ok := f.Stmts[0].(*syntax.ExprStmt); ok {
+			v, err := starlark.EvalExprOptions(f.Options, thread, es.X, globals)
+			return v, true, err
+		}
+	}
+	return nil, false, starlark.ExecREPLChunk(f, thread, globals)
+}
+
+// Interrupt stops whatever the session is running, from any goroutine:
+// every simulation inside sim.run stops before its next event (it stays
+// usable at the time it reached; sim.run resumes it) and every running
+// Starlark thread is cancelled. Call Uncancel before the next evaluation.
+func (e *Env) Interrupt() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, r := range e.runs {
+		r.sim.Interrupt()
+	}
+	for t := range e.active {
+		t.Cancel("interrupted")
+	}
+}
+
+// Uncancel clears the cancellation of every thread Interrupt cancelled, so
+// that the session can carry on. Safe from any goroutine.
+func (e *Env) Uncancel() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for t := range e.active {
+		t.Uncancel()
+	}
+}
+
+// Running reports the progress of the simulation currently inside sim.run
+// (ok false when none is): simulated time reached, the time it runs until
+// and the events processed. Safe from any goroutine.
+func (e *Env) Running() (now, until float64, events uint64, ok bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.runs) == 0 {
+		return 0, 0, 0, false
+	}
+	r := e.runs[len(e.runs)-1]
+	now, events = r.sim.Progress()
+	return now, r.until, events, true
+}
+
+func (e *Env) enterRun(s *engine.Sim, until float64) func() {
+	r := &runState{sim: s, until: until}
+	e.mu.Lock()
+	e.runs = append(e.runs, r)
+	e.mu.Unlock()
+	return func() {
+		e.mu.Lock()
+		for i, x := range e.runs {
+			if x == r {
+				e.runs = append(e.runs[:i], e.runs[i+1:]...)
+				break
+			}
+		}
+		e.mu.Unlock()
+	}
+}
+
+// Close flushes and closes the files scripts opened (event traces). The
+// Env stays usable; later traces open new files.
+func (e *Env) Close() error {
+	var first error
+	e.mu.Lock()
+	outs := e.outputs
+	e.outputs = nil
+	e.mu.Unlock()
+	for _, c := range outs {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// UnusedParams lists, sorted, the Options.Params keys no param() call has
+// read so far, so that the command line can warn about a mistyped --set.
+func (e *Env) UnusedParams() []string {
+	var out []string
+	for k := range e.opts.Params {
+		if !e.usedParams[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// load implements load(): "@stdlib/NAME.star" from the stdlib file system,
+// anything else as a file path relative to the loading file's directory.
+// Modules are cached per Env and cycles are reported.
+func (e *Env) load(thread *starlark.Thread, module string) (starlark.StringDict, error) {
+	key, read, err := e.resolveModule(thread, module)
+	if err != nil {
+		return nil, err
+	}
+	if ent, ok := e.modules[key]; ok {
+		if ent == nil {
+			return nil, fmt.Errorf("cycle in load graph: %s is being loaded already", module)
+		}
+		return ent.globals, ent.err
+	}
+	e.modules[key] = nil
+	src, err := read()
+	if err != nil {
+		delete(e.modules, key)
+		return nil, err
+	}
+	child := e.NewThread("load " + module)
+	defer e.begin(child)()
+	globals, err := starlark.ExecFileOptions(FileOptions(), child, key, src, e.predeclared)
+	e.modules[key] = &moduleEntry{globals, err}
+	return globals, err
+}
+
+func (e *Env) resolveModule(thread *starlark.Thread, module string) (string, func() ([]byte, error), error) {
+	if rest, ok := strings.CutPrefix(module, "@stdlib/"); ok {
+		name := path.Clean(rest)
+		if !fs.ValidPath(name) {
+			return "", nil, fmt.Errorf("bad @stdlib module name %q", module)
+		}
+		if e.stdlib == nil {
+			return "", nil, fmt.Errorf("no standard library is available to load %q", module)
+		}
+		return "@stdlib/" + name, func() ([]byte, error) {
+			b, err := fs.ReadFile(e.stdlib, name)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("no module %q in the standard library", module)
+			}
+			return b, err
+		}, nil
+	}
+	if strings.HasPrefix(module, "@") {
+		return "", nil, fmt.Errorf("unknown module prefix in %q (only @stdlib/ is known; other modules are file paths)", module)
+	}
+	p := module
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(scriptDir(thread), p)
+	}
+	p = filepath.Clean(p)
+	return p, func() ([]byte, error) {
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("cannot load %q: no file %s", module, p)
+		}
+		return b, err
+	}, nil
+}
+
+// scriptDir is the directory of the innermost Starlark file on the stack
+// ("." for the REPL and for modules from the standard library).
+func scriptDir(thread *starlark.Thread) string {
+	for i := 0; i < thread.CallStackDepth(); i++ {
+		fn := thread.CallFrame(i).Pos.Filename()
+		if fn == "" || fn == "<builtin>" {
+			continue
+		}
+		if strings.HasPrefix(fn, "<") || strings.HasPrefix(fn, "@") {
+			return "."
+		}
+		return filepath.Dir(fn)
+	}
+	return "."
+}
+
+func envOf(thread *starlark.Thread) *Env {
+	e, _ := thread.Local(envKey).(*Env)
+	return e
+}
+
+// streamKey derives a PCG stream constant from a name, like engine.Sim.Stream.
+func streamKey(name string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return h.Sum64()
+}

@@ -1,0 +1,155 @@
+package bindings
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"go.starlark.net/resolve"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/p2prepl/p2prepl/engine"
+)
+
+// InternalError is a Go panic recovered at the boundary between Starlark
+// and Go: a bug in p2prepl, not in the script. It says where in the script
+// it happened.
+type InternalError struct {
+	Value any    // what panicked
+	Where string // the Starlark call stack at the panic
+	Stack string // the Go stack, for a bug report
+}
+
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("internal error (a bug in p2prepl, please report it): %v", e.Value)
+}
+
+// recoverInternal turns a panic into an *InternalError in *err; use it as
+// `defer recoverInternal(thread, &err)` at every Starlark->Go boundary.
+func recoverInternal(thread *starlark.Thread, err *error) {
+	if r := recover(); r != nil {
+		ie := &InternalError{Value: r, Stack: string(debug.Stack())}
+		if thread != nil {
+			ie.Where = thread.CallStack().String()
+		}
+		*err = ie
+	}
+}
+
+// FormatError renders any error from ExecFile, ExecREPLChunk or a
+// Starlark call as one clear message:
+//
+//	script.star:12:5: key "balance" not in dict
+//	  at t=1234 ms, peer 7: transfer handling "tx" from peer 3
+//	Traceback (most recent call last):
+//	  script.star:30:8: in <toplevel>
+//	  script.star:12:5: in _on_tx
+//
+// The first line names the innermost script position and what went wrong;
+// a run error adds the simulated time and peer; the traceback follows.
+// Syntax and resolve errors list each problem with its position. A
+// recovered Go panic reads "internal error ..." with the script location.
+func FormatError(err error) string {
+	if err == nil {
+		return ""
+	}
+	var sb strings.Builder
+	// Static errors.
+	var se syntax.Error
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s: syntax error: %s", se.Pos, se.Msg)
+	}
+	var rl resolve.ErrorList
+	if errors.As(err, &rl) {
+		for i, e := range rl {
+			if i > 0 {
+				sb.WriteByte('\n')
+			}
+			fmt.Fprintf(&sb, "%s: %s", e.Pos, e.Msg)
+		}
+		return sb.String()
+	}
+
+	// The innermost EvalError has the deepest stack (a handler's stack
+	// includes the sim.run call that ran it).
+	var inner *starlark.EvalError
+	for x := err; x != nil; x = errors.Unwrap(x) {
+		if ee, ok := x.(*starlark.EvalError); ok {
+			inner = ee
+		}
+	}
+	var ie *InternalError
+	isInternal := errors.As(err, &ie)
+	var re *engine.RunError
+	isRun := errors.As(err, &re)
+
+	what := err.Error()
+	if inner != nil {
+		what = inner.Msg
+		if cause := errors.Unwrap(inner); cause != nil {
+			what = cause.Error()
+		}
+	}
+	if isInternal {
+		what = ie.Error()
+	}
+	pos := ""
+	if inner != nil {
+		pos = innermostPos(inner.CallStack)
+	}
+	if pos != "" {
+		sb.WriteString(pos)
+		sb.WriteString(": ")
+	}
+	sb.WriteString(what)
+	if isRun {
+		ctx := runContext(re, what)
+		sb.WriteString("\n  ")
+		sb.WriteString(ctx)
+	}
+	if inner != nil && len(inner.CallStack) > 0 {
+		sb.WriteByte('\n')
+		sb.WriteString(strings.TrimRight(inner.CallStack.String(), "\n"))
+	} else if isInternal && ie.Where != "" {
+		sb.WriteByte('\n')
+		sb.WriteString(strings.TrimRight(ie.Where, "\n"))
+	}
+	return sb.String()
+}
+
+// innermostPos is the position of the innermost Starlark (not builtin)
+// frame of a call stack.
+func innermostPos(stack starlark.CallStack) string {
+	for i := len(stack) - 1; i >= 0; i-- {
+		if fn := stack[i].Pos.Filename(); fn != "<builtin>" && fn != "" {
+			return stack[i].Pos.String()
+		}
+	}
+	return ""
+}
+
+// runContext renders "at t=... ms, peer N: <service> handling ..." without
+// repeating the error message itself.
+func runContext(re *engine.RunError, what string) string {
+	var head string
+	if re.Peer < 0 {
+		head = fmt.Sprintf("at t=%s ms", fmtFloat(re.T))
+	} else {
+		head = fmt.Sprintf("at t=%s ms, peer %d", fmtFloat(re.T), re.Peer)
+	}
+	detail := re.Err.Error()
+	detail = strings.TrimSuffix(detail, what)
+	detail = strings.TrimSuffix(strings.TrimSpace(detail), ":")
+	if detail == "" {
+		return head
+	}
+	return head + ": " + detail
+}
+
+// fmtFloat formats a time or quantity compactly: 1234, 1234.5, 0.001.
+func fmtFloat(x float64) string {
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}

@@ -1,0 +1,224 @@
+package table
+
+import (
+	"fmt"
+
+	"go.starlark.net/starlark"
+)
+
+// Constructor is the Starlark value bound to the global "table": calling
+// it builds a table from columns and rows, and its attributes from_dicts
+// and from_columns build one from other shapes of data.
+type Constructor struct{}
+
+var (
+	_ starlark.Callable = (*Constructor)(nil)
+	_ starlark.HasAttrs = (*Constructor)(nil)
+)
+
+// Module returns the value to predeclare as "table".
+func Module() *Constructor { return &Constructor{} }
+
+// Name returns "table".
+func (*Constructor) Name() string { return "table" }
+
+// String returns "<built-in function table>".
+func (*Constructor) String() string { return "<built-in function table>" }
+
+// Type returns "builtin_function_or_method", like any builtin.
+func (*Constructor) Type() string { return "builtin_function_or_method" }
+
+// Freeze does nothing: the constructor is stateless.
+func (*Constructor) Freeze() {}
+
+// Truth returns True.
+func (*Constructor) Truth() starlark.Bool { return true }
+
+// Hash returns a constant: all constructors are interchangeable.
+func (*Constructor) Hash() (uint32, error) { return 0x7ab1e, nil }
+
+// Attr returns from_dicts and from_columns.
+func (*Constructor) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "from_dicts":
+		return starlark.NewBuiltin("table.from_dicts", fromDicts), nil
+	case "from_columns":
+		return starlark.NewBuiltin("table.from_columns", fromColumns), nil
+	}
+	return nil, nil
+}
+
+// AttrNames lists the constructor's attributes.
+func (*Constructor) AttrNames() []string { return []string{"from_columns", "from_dicts"} }
+
+// CallInternal implements table(columns, rows=[]).
+func (*Constructor) CallInternal(thread *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var colsV, rowsV starlark.Value
+	if err := starlark.UnpackArgs("table", args, kwargs, "columns", &colsV, "rows?", &rowsV); err != nil {
+		return nil, err
+	}
+	cols, err := stringList(colsV)
+	if err != nil {
+		return nil, fmt.Errorf("table: columns: %v", err)
+	}
+	var rows [][]starlark.Value
+	if rowsV != nil {
+		if _, ok := rowsV.(starlark.Iterable); !ok || isString(rowsV) {
+			return nil, fmt.Errorf("table: rows: got %s, want a list of lists", rowsV.Type())
+		}
+		iter := starlark.Iterate(rowsV)
+		defer iter.Done()
+		var x starlark.Value
+		for i := 0; iter.Next(&x); i++ {
+			var row []starlark.Value
+			switch x := x.(type) {
+			case *starlark.List:
+				row = make([]starlark.Value, x.Len())
+				for j := range row {
+					row[j] = x.Index(j)
+				}
+			case starlark.Tuple:
+				row = append([]starlark.Value(nil), x...)
+			case *starlark.Dict:
+				return nil, fmt.Errorf("table: rows: row %d is a dict, want a list or tuple (use table.from_dicts for a list of dicts)", i)
+			default:
+				return nil, fmt.Errorf("table: rows: row %d is a %s, want a list or tuple", i, x.Type())
+			}
+			rows = append(rows, row)
+		}
+	}
+	t, err := New(cols, rows)
+	if err != nil {
+		return nil, fmt.Errorf("table: %v", err)
+	}
+	return t, nil
+}
+
+func isString(v starlark.Value) bool { _, ok := v.(starlark.String); return ok }
+
+// stringList converts a list or tuple of strings.
+func stringList(v starlark.Value) ([]string, error) {
+	if isString(v) {
+		return nil, fmt.Errorf("got string %s, want a list of strings", v)
+	}
+	seq, ok := v.(starlark.Iterable)
+	if !ok {
+		return nil, fmt.Errorf("got %s, want a list of strings", v.Type())
+	}
+	var out []string
+	iter := seq.Iterate()
+	defer iter.Done()
+	var x starlark.Value
+	for i := 0; iter.Next(&x); i++ {
+		s, ok := x.(starlark.String)
+		if !ok {
+			return nil, fmt.Errorf("item %d is %s %s, want a string", i, x.Type(), x.String())
+		}
+		out = append(out, string(s))
+	}
+	return out, nil
+}
+
+// fromDicts implements table.from_dicts(dicts, columns=None).
+func fromDicts(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var dictsV starlark.Iterable
+	var colsV starlark.Value = starlark.None
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "dicts", &dictsV, "columns?", &colsV); err != nil {
+		return nil, err
+	}
+	var cols []string
+	fixed := colsV != starlark.None
+	if fixed {
+		var err error
+		if cols, err = stringList(colsV); err != nil {
+			return nil, fmt.Errorf("%s: columns: %v", b.Name(), err)
+		}
+	}
+	seen := make(map[string]int)
+	for i, c := range cols {
+		seen[c] = i
+	}
+	var dicts []starlark.IterableMapping
+	iter := dictsV.Iterate()
+	defer iter.Done()
+	var x starlark.Value
+	for i := 0; iter.Next(&x); i++ {
+		d, ok := x.(starlark.IterableMapping)
+		if !ok {
+			return nil, fmt.Errorf("%s: item %d is a %s, want a dict", b.Name(), i, x.Type())
+		}
+		for _, kv := range d.Items() {
+			k, ok := kv[0].(starlark.String)
+			if !ok {
+				return nil, fmt.Errorf("%s: item %d: key %s is a %s, want a string (a column name)", b.Name(), i, kv[0], kv[0].Type())
+			}
+			if _, ok := seen[string(k)]; !ok && !fixed {
+				seen[string(k)] = len(cols)
+				cols = append(cols, string(k))
+			}
+		}
+		dicts = append(dicts, d)
+	}
+	rows := make([][]starlark.Value, len(dicts))
+	for i, d := range dicts {
+		row := make([]starlark.Value, len(cols))
+		for j := range row {
+			row[j] = starlark.None
+		}
+		for _, kv := range d.Items() {
+			if j, ok := seen[string(kv[0].(starlark.String))]; ok {
+				row[j] = kv[1]
+			}
+		}
+		rows[i] = row
+	}
+	t, err := New(cols, rows)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+	}
+	return t, nil
+}
+
+// fromColumns implements table.from_columns({name: values}).
+func fromColumns(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var d starlark.IterableMapping
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "columns", &d); err != nil {
+		return nil, err
+	}
+	items := d.Items()
+	cols := make([]string, len(items))
+	vals := make([]starlark.Indexable, len(items))
+	for i, kv := range items {
+		k, ok := kv[0].(starlark.String)
+		if !ok {
+			return nil, fmt.Errorf("%s: key %s is a %s, want a string (a column name)", b.Name(), kv[0], kv[0].Type())
+		}
+		cols[i] = string(k)
+		l, ok := kv[1].(starlark.Indexable)
+		if !ok || isString(kv[1]) {
+			return nil, fmt.Errorf("%s: column %q is a %s, want a list of values", b.Name(), k, kv[1].Type())
+		}
+		if i > 0 && l.Len() != vals[0].Len() {
+			return nil, fmt.Errorf("%s: column %q has %d values but column %q has %d",
+				b.Name(), k, l.Len(), cols[0], vals[0].Len())
+		}
+		vals[i] = l
+	}
+	n := 0
+	if len(vals) > 0 {
+		n = vals[0].Len()
+	}
+	rows := make([][]starlark.Value, n)
+	for r := range rows {
+		row := make([]starlark.Value, len(cols))
+		for c := range cols {
+			row[c] = vals[c].Index(r)
+		}
+		rows[r] = row
+	}
+	t, err := New(cols, rows)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", b.Name(), err)
+	}
+	return t, nil
+}
