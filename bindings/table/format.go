@@ -198,7 +198,7 @@ func jsonCell(b *bytes.Buffer, v starlark.Value) {
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			b.WriteString("null")
 		} else {
-			b.WriteString(strconv.FormatFloat(f, 'g', -1, 64))
+			b.WriteString(v.String()) // like Python: 2.0, 0.1, 1e+20
 		}
 	case starlark.String:
 		enc, _ := json.Marshal(string(v))

@@ -196,11 +196,11 @@ func fromColumns(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		cols[i] = string(k)
 		l, ok := kv[1].(starlark.Indexable)
 		if !ok || isString(kv[1]) {
-			return nil, fmt.Errorf("%s: column %q is a %s, want a list of values", b.Name(), k, kv[1].Type())
+			return nil, fmt.Errorf("%s: column %q is a %s, want a list of values", b.Name(), string(k), kv[1].Type())
 		}
 		if i > 0 && l.Len() != vals[0].Len() {
 			return nil, fmt.Errorf("%s: column %q has %d values but column %q has %d",
-				b.Name(), k, l.Len(), cols[0], vals[0].Len())
+				b.Name(), string(k), l.Len(), cols[0], vals[0].Len())
 		}
 		vals[i] = l
 	}
