@@ -456,7 +456,7 @@ func (s *Sim) transmit(from, to *Peer, m *Message, ttl, hops int32) {
 	if s.trace != nil {
 		s.trace.msg(s.now, "send", m, from.id, to.id, "")
 	}
-	s.q.push(at, event{kind: evArrive, msg: m, peer: int32(to.id), from: int32(from.id), ttl: ttl, hops: hops})
+	s.q.push(at, event{kind: evArrive, msg: m, peer: int32(to.id), from: int32(from.id), tag: hopTag(ttl, hops)})
 }
 
 func (s *Sim) drop(m *Message, reason *int64, from, to int, why string) {
@@ -482,7 +482,8 @@ func (s *Sim) arrive(ev *event) {
 			break
 		}
 	}
-	d := Delivery{Msg: ev.msg, From: int(ev.from), TTL: int(ev.ttl), Hops: int(ev.hops), Arrived: s.now}
+	ttl, hops := ev.ttlHops()
+	d := Delivery{Msg: ev.msg, From: int(ev.from), TTL: int(ttl), Hops: int(hops), Arrived: s.now}
 	if p.busy {
 		if p.head > 0 && p.head == len(p.inbox) {
 			p.inbox, p.head = p.inbox[:0], 0
