@@ -1,0 +1,198 @@
+package plot_test
+
+import (
+	"bytes"
+	"image"
+	_ "image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/p2prepl/p2prepl/bindings/plot"
+	"github.com/p2prepl/p2prepl/bindings/table"
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/starlarktest"
+	"go.starlark.net/syntax"
+)
+
+// outDir is where the charts go: a temporary directory, or
+// $P2PREPL_PLOT_OUT when set, to look at them.
+func outDir(t *testing.T) string {
+	if d := os.Getenv("P2PREPL_PLOT_OUT"); d != "" {
+		return d
+	}
+	return t.TempDir()
+}
+
+func runScript(t *testing.T, file, dir string) {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assert, err := starlarktest.LoadAssertModule()
+	if err != nil {
+		t.Fatal(err)
+	}
+	thread := &starlark.Thread{Name: file}
+	starlarktest.SetReporter(thread, t)
+	thread.SetLocal(table.FilesKey, table.Dir(dir))
+	predeclared := starlark.StringDict{
+		"plot":   plot.Module(),
+		"table":  table.Module(),
+		"assert": assert["assert"],
+	}
+	opts := &syntax.FileOptions{Set: true, While: true, TopLevelControl: true, GlobalReassign: true}
+	if _, err := starlark.ExecFileOptions(opts, thread, file, src, predeclared); err != nil {
+		if ee, ok := err.(*starlark.EvalError); ok {
+			t.Fatal(ee.Backtrace())
+		}
+		t.Fatal(err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	dir := t.TempDir()
+	runScript(t, "testdata/errors.star", dir)
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 0 {
+		t.Errorf("failed calls left files behind: %v", entries)
+	}
+}
+
+func TestCharts(t *testing.T) {
+	dir := outDir(t)
+	runScript(t, "testdata/plots.star", dir)
+
+	pngs := map[string][2]int{ // file -> width, height in pixels
+		"line_table.png":     {800, 500},
+		"line_defaults.png":  {800, 500},
+		"line_dict.png":      {800, 500},
+		"line_dict_ys.png":   {800, 500},
+		"line_list.png":      {400, 300},
+		"line_ydict.png":     {800, 500},
+		"line_by.png":        {800, 500},
+		"line_one_point.png": {800, 500},
+		"scatter.png":        {800, 500},
+		"hist.png":           {800, 500},
+		"hist_constant.png":  {800, 500},
+		"hist_onecol.png":    {800, 500},
+		"bar.png":            {800, 500},
+		"bar_dict.png":       {800, 500},
+		"bar_table.png":      {800, 500},
+		"bar_many.png":       {800, 500},
+		"heat_bool.png":      {800, 500},
+		"heat_const.png":     {800, 500},
+		"heat_big.png":       {800, 500},
+		"sub/dir/line.jpg":   {800, 500},
+	}
+	for name, size := range pngs {
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		img, format, err := image.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if want := strings.TrimPrefix(filepath.Ext(name), "."); format != map[string]string{"jpg": "jpeg"}[want] && format != want {
+			t.Errorf("%s: format %s", name, format)
+		}
+		b := img.Bounds()
+		if b.Dx() != size[0] || b.Dy() != size[1] {
+			t.Errorf("%s: %dx%d, want %dx%d", name, b.Dx(), b.Dy(), size[0], size[1])
+		}
+		if n := inked(img); n < 500 {
+			t.Errorf("%s: only %d non-white pixels", name, n)
+		}
+	}
+	for _, name := range []string{"line_table.svg", "line_xy.svg", "scatter_table.svg", "hist_table.svg", "bar_grouped.svg", "heat_num.svg"} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		s := string(bytes.TrimSpace(data))
+		if !strings.HasPrefix(s, "<?xml") && !strings.HasPrefix(s, "<svg") {
+			t.Errorf("%s does not start like SVG: %.40q", name, s)
+		}
+		if !strings.HasSuffix(s, "</svg>") {
+			t.Errorf("%s is truncated", name)
+		}
+	}
+	if data, err := os.ReadFile(filepath.Join(dir, "heat_none.pdf")); err != nil || !bytes.HasPrefix(data, []byte("%PDF")) {
+		t.Errorf("heat_none.pdf: %v %.10q", err, data)
+	}
+	// Titles and labels reach the SVG as text.
+	data, _ := os.ReadFile(filepath.Join(dir, "line_table.svg"))
+	for _, want := range []string{"time", "coverage"} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("line_table.svg lacks %q", want)
+		}
+	}
+}
+
+// inked counts the pixels that are not (nearly) white.
+func inked(img image.Image) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			if r < 0xf000 || g < 0xf000 || bl < 0xf000 {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func TestDeterministic(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	runScript(t, "testdata/plots.star", a)
+	runScript(t, "testdata/plots.star", b)
+	for _, name := range []string{"line_table.png", "line_table.svg", "heat_bool.png", "bar_grouped.svg"} {
+		x, _ := os.ReadFile(filepath.Join(a, name))
+		y, _ := os.ReadFile(filepath.Join(b, name))
+		if !bytes.Equal(x, y) {
+			t.Errorf("%s differs between two runs", name)
+		}
+	}
+}
+
+func TestPNGDecodes(t *testing.T) {
+	dir := t.TempDir()
+	runScript(t, "testdata/plots.star", dir)
+	f, err := os.Open(filepath.Join(dir, "bar.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.DecodeConfig(f); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDocs(t *testing.T) {
+	docs := plot.Docs()
+	m := plot.Module()
+	if d, ok := plot.Doc(m); !ok || d != docs["plot"] {
+		t.Errorf("Doc(plot) = %q, %v", d, ok)
+	}
+	for name, v := range m.Members {
+		d, ok := plot.Doc(v)
+		if !ok || !strings.HasPrefix(d, "plot."+name+"(") {
+			t.Errorf("Doc(plot.%s) = %q, %v", name, d, ok)
+		}
+	}
+	if len(docs) != len(m.Members)+1 {
+		t.Errorf("%d docs for %d members", len(docs), len(m.Members))
+	}
+	var _ *starlarkstruct.Module = m
+}
