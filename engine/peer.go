@@ -513,6 +513,11 @@ func (s *Sim) downloaded(ev *event) error {
 	if err != nil {
 		return &RunError{T: s.now, Peer: p.id, Err: fmt.Errorf("validation of %q from peer %d: %w", p.cur.Msg.Kind, p.cur.From, err)}
 	}
+	if p.epoch != ev.tag {
+		// The validation step took the peer offline, which dropped (and
+		// counted) this message with the rest of its inbound queue.
+		return nil
+	}
 	if delay > 0 {
 		s.q.push(s.now+delay, event{kind: evValidated, peer: ev.peer, ok: ok, tag: p.epoch})
 		return nil
@@ -523,6 +528,9 @@ func (s *Sim) downloaded(ev *event) error {
 // finish hands the current message to the peer's services (or rejects it)
 // and starts on the next waiting message.
 func (s *Sim) finish(p *Peer, ok bool) error {
+	// The message is past download and validation: a service that takes
+	// the peer offline while handling it must not also drop it.
+	p.busy = false
 	d := &p.cur
 	m := d.Msg
 	c := &s.counters[m.kind]
