@@ -130,7 +130,7 @@ func heatmapFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		for r := 0; r < seq.Len(); r++ {
 			row, ok := sequence(seq.Index(r))
 			if !ok {
-				return fail(fmt.Errorf("matrix: row %d is a %s, want a list of numbers", r, seq.Index(r).Type()))
+				return fail(fmt.Errorf("matrix: row %d is %s, want a list of numbers", r, an(seq.Index(r).Type())))
 			}
 			out := make([]starlark.Value, row.Len())
 			for c := range out {
@@ -297,4 +297,12 @@ type scaleGrid struct {
 func (s scaleGrid) Y(r int) float64 {
 	n := float64(len(s.z))
 	return s.lo + (float64(r)+0.5)*(s.hi-s.lo)/n
+}
+
+// an prefixes a type name with its article: "an int", "a list".
+func an(typ string) string {
+	if typ != "" && strings.ContainsRune("aeiou", rune(typ[0])) {
+		return "an " + typ
+	}
+	return "a " + typ
 }

@@ -729,7 +729,7 @@ func tGroupBy(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 		for _, kv := range d.Items() {
 			out, ok := kv[0].(starlark.String)
 			if !ok {
-				return nil, errorf(b, "agg: key %s is a %s, want an output column name", kv[0], kv[0].Type())
+				return nil, errorf(b, "agg: key %s is %s, want an output column name", kv[0], an(kv[0].Type()))
 			}
 			bad := errorf(b, "agg[%s]: want \"count\" or a (how, column) pair like (\"mean\", \"latency\"), got %s", out, kv[1])
 			switch v := kv[1].(type) {

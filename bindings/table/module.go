@@ -2,6 +2,7 @@ package table
 
 import (
 	"fmt"
+	"strings"
 
 	"go.starlark.net/starlark"
 )
@@ -82,7 +83,7 @@ func (*Constructor) CallInternal(thread *starlark.Thread, args starlark.Tuple, k
 			case *starlark.Dict:
 				return nil, fmt.Errorf("table: rows: row %d is a dict, want a list or tuple (use table.from_dicts for a list of dicts)", i)
 			default:
-				return nil, fmt.Errorf("table: rows: row %d is a %s, want a list or tuple", i, x.Type())
+				return nil, fmt.Errorf("table: rows: row %d is %s, want a list or tuple", i, an(x.Type()))
 			}
 			rows = append(rows, row)
 		}
@@ -145,12 +146,12 @@ func fromDicts(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	for i := 0; iter.Next(&x); i++ {
 		d, ok := x.(starlark.IterableMapping)
 		if !ok {
-			return nil, fmt.Errorf("%s: item %d is a %s, want a dict", b.Name(), i, x.Type())
+			return nil, fmt.Errorf("%s: item %d is %s, want a dict", b.Name(), i, an(x.Type()))
 		}
 		for _, kv := range d.Items() {
 			k, ok := kv[0].(starlark.String)
 			if !ok {
-				return nil, fmt.Errorf("%s: item %d: key %s is a %s, want a string (a column name)", b.Name(), i, kv[0], kv[0].Type())
+				return nil, fmt.Errorf("%s: item %d: key %s is %s, want a string (a column name)", b.Name(), i, kv[0], an(kv[0].Type()))
 			}
 			if _, ok := seen[string(k)]; !ok && !fixed {
 				seen[string(k)] = len(cols)
@@ -191,12 +192,12 @@ func fromColumns(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	for i, kv := range items {
 		k, ok := kv[0].(starlark.String)
 		if !ok {
-			return nil, fmt.Errorf("%s: key %s is a %s, want a string (a column name)", b.Name(), kv[0], kv[0].Type())
+			return nil, fmt.Errorf("%s: key %s is %s, want a string (a column name)", b.Name(), kv[0], an(kv[0].Type()))
 		}
 		cols[i] = string(k)
 		l, ok := kv[1].(starlark.Indexable)
 		if !ok || isString(kv[1]) {
-			return nil, fmt.Errorf("%s: column %q is a %s, want a list of values", b.Name(), string(k), kv[1].Type())
+			return nil, fmt.Errorf("%s: column %q is %s, want a list of values", b.Name(), string(k), an(kv[1].Type()))
 		}
 		if i > 0 && l.Len() != vals[0].Len() {
 			return nil, fmt.Errorf("%s: column %q has %d values but column %q has %d",
@@ -221,4 +222,12 @@ func fromColumns(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		return nil, fmt.Errorf("%s: %v", b.Name(), err)
 	}
 	return t, nil
+}
+
+// an prefixes a type name with its article: "an int", "a list".
+func an(typ string) string {
+	if typ != "" && strings.ContainsRune("aeiou", rune(typ[0])) {
+		return "an " + typ
+	}
+	return "a " + typ
 }
