@@ -29,8 +29,9 @@ type Aborter interface {
 	Abort() error
 }
 
-// Dir returns a Files rooted at dir: paths must be relative and stay
-// inside dir, missing parent directories are created, and every file is
+// Dir returns a Files rooted at dir: relative paths are taken from dir,
+// and no path may lead outside it (absolute paths inside dir are
+// accepted); missing parent directories are created, and every file is
 // written to a temporary file in its directory and renamed into place on
 // Close.
 func Dir(dir string) Files { return dirFiles{dir: dir, confine: true} }
@@ -47,14 +48,18 @@ func (d dirFiles) Create(path string) (io.WriteCloser, error) {
 	}
 	full := path
 	if d.confine {
-		if filepath.IsAbs(path) || strings.HasPrefix(path, "/") {
-			return nil, fmt.Errorf("path %q must be relative to the output directory", path)
+		root, err := filepath.Abs(d.dir)
+		if err != nil {
+			return nil, err
 		}
-		clean := filepath.Clean(filepath.FromSlash(path))
-		if clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
+		if !filepath.IsAbs(full) {
+			full = filepath.Join(root, filepath.FromSlash(full))
+		}
+		full = filepath.Clean(full)
+		rel, err := filepath.Rel(root, full)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			return nil, fmt.Errorf("path %q leaves the output directory", path)
 		}
-		full = filepath.Join(d.dir, clean)
 	} else if !filepath.IsAbs(path) && d.dir != "" {
 		full = filepath.Join(d.dir, path)
 	}

@@ -163,6 +163,11 @@ p2 = t.to_json("t.json")
 		t.Errorf("temporary files left behind: %v", entries)
 	}
 
+	// Absolute paths inside the output directory are accepted.
+	abs := filepath.Join(dir, "abs.csv")
+	if _, err := run(t, "abs.star", `table(["a"]).to_csv(`+starlark.String(abs).String()+`)`, dir); err != nil {
+		t.Errorf("to_csv(%q): %v", abs, err)
+	}
 	// Paths outside the output directory are refused.
 	for _, bad := range []string{"../x.csv", "/tmp/x.csv", "a/../../x.csv", ""} {
 		_, err := run(t, "bad.star", `table(["a"]).to_csv(`+starlark.String(bad).String()+`)`, dir)
@@ -273,5 +278,35 @@ func TestDocs(t *testing.T) {
 		if !strings.HasPrefix(d, k) && !strings.HasPrefix(d, "t."+strings.TrimPrefix(k, "table.")) {
 			t.Errorf("doc of %s does not start with its signature: %q", k, d)
 		}
+	}
+}
+
+func TestCreateAtomicAbortKeepsOldFile(t *testing.T) {
+	dir := t.TempDir()
+	name := filepath.Join(dir, "x.csv")
+	if err := os.WriteFile(name, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w, err := table.CreateAtomic(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("half a fi"))
+	if err := w.(table.Aborter).Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(name); string(data) != "old" {
+		t.Errorf("after Abort: %q", data)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("temporary file left behind: %v", entries)
+	}
+	w, _ = table.CreateAtomic(name)
+	w.Write([]byte("new"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(name); string(data) != "new" {
+		t.Errorf("after Close: %q", data)
 	}
 }
