@@ -251,10 +251,15 @@ func (s *Sim) Connect(a, b int) error {
 	if pa.Connected(b) {
 		return nil
 	}
-	pa.conns = append(pa.conns, conn{peer: int32(b), heard: s.now})
-	pb.conns = append(pb.conns, conn{peer: int32(a), heard: s.now})
-	s.traceConn("connect", a, b)
+	s.connect(pa, pb)
 	return nil
+}
+
+// connect links two distinct peers that are not connected yet.
+func (s *Sim) connect(pa, pb *Peer) {
+	pa.conns = append(pa.conns, conn{peer: int32(pb.id), heard: s.now})
+	pb.conns = append(pb.conns, conn{peer: int32(pa.id), heard: s.now})
+	s.traceConn("connect", pa.id, pb.id)
 }
 
 func pick(c bool, a, b int) int {
