@@ -1,0 +1,116 @@
+package services_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/p2prepl/p2prepl/engine"
+	"github.com/p2prepl/p2prepl/engine/services"
+)
+
+// uptime measures how long its peer is online within [from, until].
+type uptime struct {
+	engine.Base
+	from, until float64
+	since       float64 // when the peer last came up
+	up          float64
+}
+
+func (u *uptime) Name() string { return "uptime" }
+func (u *uptime) Start(p *engine.Peer) error {
+	u.since = p.Sim().Now()
+	return nil
+}
+func (u *uptime) Offline(p *engine.Peer) error {
+	u.add(u.since, p.Sim().Now())
+	return nil
+}
+func (u *uptime) Online(p *engine.Peer) error {
+	u.since = p.Sim().Now()
+	return nil
+}
+func (u *uptime) add(a, b float64) {
+	a, b = max(a, u.from), min(b, u.until)
+	if b > a {
+		u.up += b - a
+	}
+}
+
+// foldedMean is E|X| for X ~ N(mu, sigma).
+func foldedMean(mu, sigma float64) float64 {
+	return sigma*math.Sqrt(2/math.Pi)*math.Exp(-mu*mu/(2*sigma*sigma)) + mu*(1-math.Erfc(mu/(sigma*math.Sqrt2)))
+}
+
+// RandomDowntime alternates |N(600, 200)| ms up and |N(400, 150)| ms down
+// (p2psimpy's names; p2psimpy itself swaps the two and is up ~40% of the
+// time). By renewal-reward, the long-run fraction of time online is
+// E|up| / (E|up| + E|down|) = 600.15 / 1000.49 = 0.5999.
+//
+// Tolerance 0.005: 400 peers over [10 s, 300 s] make ~116,000 up/down
+// cycles; a cycle's contribution U - 0.6 (U + D) has a standard deviation
+// of sqrt(0.4^2 200^2 + 0.6^2 150^2) = 120 ms against a mean cycle of
+// 1000 ms, so the measured fraction has a standard deviation of about
+// 0.12 / sqrt(116,000) = 0.00035: 0.005 is over 10 of them.
+func TestRandomDowntimeFractionOnline(t *testing.T) {
+	const (
+		peers         = 400
+		from, horizon = 10000.0, 300000.0
+	)
+	s := engine.New(engine.Config{Seed: 9})
+	meters := make([]*uptime, peers)
+	for i := range meters {
+		meters[i] = &uptime{from: from, until: horizon}
+		if _, err := s.AddPeer(engine.PeerSpec{ID: i + 1, Services: []engine.Service{services.NewRandomDowntime(), meters[i]}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Run(horizon); err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for i, u := range meters {
+		if s.Peer(i + 1).Online() {
+			u.add(u.since, horizon)
+		}
+		total += u.up
+	}
+	got := total / (peers * (horizon - from))
+	up, down := foldedMean(600, 200), foldedMean(400, 150)
+	want := up / (up + down)
+	t.Logf("fraction online %.5f, expected %.5f (E|up| = %.2f, E|down| = %.2f)", got, want, up, down)
+	if math.Abs(got-want) > 0.005 {
+		t.Errorf("fraction of time online %.4f, want %.4f +- 0.005", got, want)
+	}
+	if math.Abs(want-0.6) > 0.001 {
+		t.Errorf("expected fraction %.4f: the folded means are off", want)
+	}
+}
+
+// ScheduledDowntime takes its peer down exactly during its windows.
+func TestScheduledDowntimeWindows(t *testing.T) {
+	s := engine.New(engine.Config{})
+	d, err := services.NewScheduledDowntime([]services.Window{{From: 100, Until: 200}, {From: 300, Until: math.Inf(1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.AddPeer(engine.PeerSpec{ID: 1, Services: []engine.Service{d}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		at     float64
+		online bool
+	}{{50, true}, {100, false}, {199, false}, {200, true}, {299, true}, {300, false}, {1e6, false}} {
+		if err := s.Run(c.at); err != nil {
+			t.Fatal(err)
+		}
+		if p.Online() != c.online {
+			t.Errorf("t=%g: online %v, want %v", c.at, p.Online(), c.online)
+		}
+	}
+	for _, bad := range [][]services.Window{{{From: 5, Until: 5}}, {{From: -1, Until: 5}}, {{From: 0, Until: 10}, {From: 5, Until: 20}}} {
+		if _, err := services.NewScheduledDowntime(bad); err == nil {
+			t.Errorf("windows %v accepted", bad)
+		}
+	}
+}
