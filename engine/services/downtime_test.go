@@ -44,7 +44,7 @@ func foldedMean(mu, sigma float64) float64 {
 // RandomDowntime alternates |N(600, 200)| ms up and |N(400, 150)| ms down
 // (p2psimpy's names; p2psimpy itself swaps the two and is up ~40% of the
 // time). By renewal-reward, the long-run fraction of time online is
-// E|up| / (E|up| + E|down|) = 600.15 / 1000.49 = 0.5999.
+// E|up| / (E|up| + E|down|) = 600.15 / (600.15 + 400.35) = 0.5999.
 //
 // Tolerance 0.005: 400 peers over [10 s, 300 s] make ~116,000 up/down
 // cycles; a cycle's contribution U - 0.6 (U + D) has a standard deviation
