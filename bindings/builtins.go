@@ -107,14 +107,14 @@ func (e *Env) makePredeclared() starlark.StringDict {
 		"time":   starlarktime.Module,
 		"struct": starlark.NewBuiltin("struct", starlarkstruct.Make),
 	}
-	for _, defs := range [][]def{topDefs, simDefs} {
+	for _, defs := range [][]def{topDefs, simDefs, networkDefs, messageDefs, serviceDefs, serviceCtorDefs} {
 		for _, df := range defs {
 			d[df.name] = df.builtin()
 		}
 	}
-	for name, m := range e.modules2() {
-		d[name] = m
-	}
+	d["dist"] = module("dist", distDefs, nil)
+	d["topology"] = module("topology", topologyDefs, nil)
+	d["random"] = module("random", randomDefs, nil)
 	d.Freeze()
 	return d
 }

@@ -101,6 +101,7 @@ type Env struct {
 	fallback     *rand.Rand
 	fallbackTopo *rand.Rand
 	current      *Simulation // the simulation created last
+	inRun        *Simulation // the simulation inside sim.run on the script goroutine
 	usedParams   map[string]bool
 
 	modules map[string]*moduleEntry
@@ -438,6 +439,11 @@ func scriptDir(thread *starlark.Thread) string {
 	}
 	return "."
 }
+
+// EnvOf returns the Env of a thread made by NewThread (nil otherwise), so
+// that builtins of sibling packages (tables, plots) can reach the session:
+// its output directory (OutPath) and simulations.
+func EnvOf(thread *starlark.Thread) *Env { return envOf(thread) }
 
 func envOf(thread *starlark.Thread) *Env {
 	e, _ := thread.Local(envKey).(*Env)

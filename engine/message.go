@@ -170,6 +170,13 @@ func (s *Sim) SeenAt(peer int, id string) (float64, bool) {
 	return math.NaN(), false
 }
 
+// HasSeen reports whether peer has accepted any version of message id, in
+// constant time.
+func (s *Sim) HasSeen(peer int, id string) bool {
+	r := s.records[id]
+	return r != nil && r.has(peer)
+}
+
 // Seen reports whether peer has accepted any version of m's id.
 func (s *Sim) Seen(peer int, m *Message) bool {
 	return m.rec != nil && m.rec.has(peer)

@@ -21,8 +21,9 @@ type Producer struct {
 	TTL       int
 	Size      int    // bytes, default 250 like p2psimpy's gossip messages
 	Store     string // namespace to store produced messages ("" none)
-	// Payload makes the data of message n; nil gives a random uint64.
-	Payload func(p *engine.Peer, n int) any
+	// Payload makes the data of message n; nil gives a random uint64. An
+	// error from it ends the run.
+	Payload func(p *engine.Peer, n int) (any, error)
 
 	n int
 }
@@ -63,7 +64,10 @@ func (pr *Producer) Timer(p *engine.Peer, _ int64) error {
 		id := strconv.Itoa(p.ID()) + "_" + strconv.Itoa(pr.n)
 		var data any
 		if pr.Payload != nil {
-			data = pr.Payload(p, pr.n)
+			var err error
+			if data, err = pr.Payload(p, pr.n); err != nil {
+				return fmt.Errorf("producer payload of message %s: %w", id, err)
+			}
 		} else {
 			data = s.Rand().Uint64()
 		}

@@ -1,0 +1,305 @@
+package bindings
+
+import (
+	"fmt"
+	"strings"
+
+	"go.starlark.net/lib/json"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/p2prepl/p2prepl/engine"
+)
+
+// Message is a message value. It is in one of three states:
+//
+//   - a draft, made by message(kind, data, ...) and not sent yet;
+//   - a simulation message (m != nil), after its first send or when read
+//     back from storage, the first-seen table or sim.versions;
+//   - a received message, as a handler or validate function gets it: a
+//     simulation message plus the hop it arrived on (sender, ttl left,
+//     hops, first, arrived).
+//
+// A message is immutable: message() freezes its data (deeply, so the
+// caller's own list or dict freezes too). The first send makes the draft a
+// simulation message: its origin is the sender, created the time of that
+// send, and its version the count of earlier messages with the same id;
+// sending the same value again sends the same message. Sending a received
+// message forwards it: one hop further, with one TTL less.
+type Message struct {
+	// draft fields (also kept after binding)
+	kind string
+	id   string
+	data starlark.Value
+	size int // -1: 20 + len(json.encode(data)) at the first send
+	ttl  int
+
+	m   *engine.Message // nil for a draft
+	sim *Simulation
+
+	recv    bool
+	first   bool
+	from    int32
+	at      int32
+	hops    int32
+	rttl    int32
+	arrived float64
+}
+
+var (
+	_ starlark.HasAttrs   = (*Message)(nil)
+	_ starlark.Comparable = (*Message)(nil)
+)
+
+func (s *Simulation) messageOf(m *engine.Message) *Message {
+	return &Message{m: m, sim: s, size: m.Size, ttl: m.TTL}
+}
+
+func (s *Simulation) received(p *engine.Peer, d *engine.Delivery) *Message {
+	return &Message{m: d.Msg, sim: s, size: d.Msg.Size, ttl: d.Msg.TTL, recv: true, first: d.First,
+		from: int32(d.From), at: int32(p.ID()), hops: int32(d.Hops), rttl: int32(d.TTL), arrived: d.Arrived}
+}
+
+func (m *Message) Kind() string {
+	if m.m != nil {
+		return m.m.Kind
+	}
+	return m.kind
+}
+
+func (m *Message) ID() string {
+	if m.m != nil {
+		return m.m.ID
+	}
+	return m.id
+}
+
+func (m *Message) Data() starlark.Value {
+	if m.m != nil {
+		return toStarlark(m.sim, m.m.Data)
+	}
+	return m.data
+}
+
+func (m *Message) String() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "message(%s", quote(m.Kind()))
+	if id := m.ID(); id != "" {
+		fmt.Fprintf(&sb, ", id=%s", quote(id))
+		if m.m != nil {
+			fmt.Fprintf(&sb, ", version=%d", m.m.Version())
+		}
+	}
+	if m.m != nil {
+		fmt.Fprintf(&sb, ", origin=%d, created=%s, size=%d", m.m.Origin, fmtFloat(m.m.Created), m.m.Size)
+	} else if m.size >= 0 {
+		fmt.Fprintf(&sb, ", size=%d", m.size)
+	}
+	if m.recv {
+		fmt.Fprintf(&sb, ", sender=%d, hops=%d, ttl=%d", m.from, m.hops, m.rttl)
+		if m.first {
+			sb.WriteString(", first=True")
+		}
+	} else if ttl := m.ttl; ttl >= 0 {
+		fmt.Fprintf(&sb, ", ttl=%d", ttl)
+	}
+	if d := m.Data(); d != starlark.None {
+		sb.WriteString(", data=")
+		sb.WriteString(short(d))
+	}
+	sb.WriteString(")")
+	return sb.String()
+}
+
+func (m *Message) Type() string         { return "message" }
+func (m *Message) Freeze()              {}
+func (m *Message) Truth() starlark.Bool { return true }
+
+func (m *Message) Hash() (uint32, error) {
+	h, _ := starlark.String(m.Kind()).Hash()
+	h2, _ := starlark.String(m.ID()).Hash()
+	return h*31 + h2, nil
+}
+
+// CompareSameType: two message values are equal when they are the same
+// simulation message (same id and version, whatever hop they arrived
+// on); a draft equals only itself.
+func (m *Message) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
+	o := y.(*Message)
+	same := m == o || (m.m != nil && m.m == o.m)
+	switch op {
+	case syntax.EQL:
+		return same, nil
+	case syntax.NEQ:
+		return !same, nil
+	}
+	return false, fmt.Errorf("messages cannot be ordered (%s)", op)
+}
+
+var messageAttrs = []string{"arrived", "created", "data", "first", "hops", "id", "kind", "origin", "receiver", "sender", "size", "ttl", "version"}
+
+func (m *Message) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "kind":
+		return starlark.String(m.Kind()), nil
+	case "data":
+		return m.Data(), nil
+	case "id":
+		if id := m.ID(); id != "" {
+			return starlark.String(id), nil
+		}
+		return starlark.None, nil
+	case "size":
+		if m.m != nil {
+			return starlark.MakeInt(m.m.Size), nil
+		}
+		return starlark.MakeInt(m.size), nil
+	case "ttl":
+		if m.recv {
+			return starlark.MakeInt(int(m.rttl)), nil
+		}
+		return starlark.MakeInt(m.ttl), nil
+	case "hops":
+		return starlark.MakeInt(int(m.hops)), nil
+	case "sender":
+		if m.recv {
+			return starlark.MakeInt(int(m.from)), nil
+		}
+		return starlark.None, nil
+	case "receiver":
+		if m.recv {
+			return starlark.MakeInt(int(m.at)), nil
+		}
+		return starlark.None, nil
+	case "origin":
+		if m.m != nil {
+			return starlark.MakeInt(m.m.Origin), nil
+		}
+		return starlark.None, nil
+	case "created":
+		if m.m != nil {
+			return starlark.Float(m.m.Created), nil
+		}
+		return starlark.None, nil
+	case "version":
+		if m.m != nil && m.m.Version() >= 0 {
+			return starlark.MakeInt(m.m.Version()), nil
+		}
+		return starlark.None, nil
+	case "first":
+		return starlark.Bool(m.first), nil
+	case "arrived":
+		if m.recv {
+			return starlark.Float(m.arrived), nil
+		}
+		return starlark.None, nil
+	}
+	return nil, nil
+}
+
+func (m *Message) AttrNames() []string { return messageAttrs }
+
+// bind returns the engine message for a send by peer from, creating it
+// on the first send of a draft.
+func (m *Message) bind(s *Simulation, from int) (*engine.Message, error) {
+	if m.m != nil {
+		if m.sim != s {
+			return nil, fmt.Errorf("message %s belongs to another simulation", short(m))
+		}
+		return m.m, nil
+	}
+	m.sim = s
+	m.m = s.sim.NewMessage(m.kind, m.id, from, m.data, m.size, m.ttl)
+	return m.m, nil
+}
+
+var jsonEncode = json.Module.Members["encode"]
+
+// payloadSize is the length of a payload's JSON form (its str() form when
+// it has no JSON form), 0 for None.
+func payloadSize(thread *starlark.Thread, v starlark.Value) int {
+	if v == starlark.None {
+		return 0
+	}
+	if s, ok := v.(starlark.String); ok {
+		return len(s) + 2
+	}
+	if r, err := starlark.Call(thread, jsonEncode, starlark.Tuple{v}, nil); err == nil {
+		if s, ok := r.(starlark.String); ok {
+			return len(s)
+		}
+	}
+	return len(v.String())
+}
+
+// messageHeader is the base size of a message in bytes, as in p2psimpy.
+const messageHeader = 20
+
+var messageDefs []def
+
+func init() {
+	messageDefs = []def{
+		{"message", `message(kind, data=None, id=None, size=None, ttl=-1) -> a new message
+
+kind: a string naming what the message is ("tx", "vote"); services
+  declare the kinds they handle.
+data: any payload. It is frozen now (deeply: your own list or dict freezes
+  too), so nobody can change a message after it is made.
+id: a string (or int) to track the message by: the first-seen table,
+  peer.seen(id), sim.versions(id). Two messages with one id are two
+  versions of it (an equivocating producer). None: not tracked.
+size: bytes on the wire; default 20 + len(json.encode(data)), as p2psimpy
+  (a base of 20 plus the payload's printed length).
+ttl: hops it may travel after the first; -1 means unlimited.
+
+Attributes: kind, data, id, size, ttl, version, origin, created; a
+received message also has sender, receiver, hops, ttl (left), first (the
+receiver's first copy of this id) and arrived. Sending a received message
+(peer.send, peer.gossip, peer.forward) forwards it one hop further.
+Two message values are equal when they are the same message (id and
+version), whichever hop they came on.`, builtinMessage},
+	}
+	registerFuncs(messageDefs)
+	registerType("message", "A message (see help(message)): kind, data, id, size, ttl, version, origin, created; when received also sender, receiver, hops, first, arrived.")
+}
+
+func builtinMessage(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var kind string
+	var data, idV, sizeV starlark.Value = starlark.None, starlark.None, starlark.None
+	ttl := -1
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "kind", &kind, "data?", &data, "id?", &idV, "size?", &sizeV, "ttl?", &ttl); err != nil {
+		return nil, err
+	}
+	return newMessage(thread, kind, data, idV, sizeV, ttl)
+}
+
+func newMessage(thread *starlark.Thread, kind string, data, idV, sizeV starlark.Value, ttl int) (*Message, error) {
+	if kind == "" {
+		return nil, fmt.Errorf("message: kind must be a non-empty string")
+	}
+	m := &Message{kind: kind, data: data, ttl: ttl}
+	if ttl < 0 {
+		m.ttl = engine.Unlimited
+	}
+	if idV != starlark.None {
+		id, err := keyString("message", "id", idV)
+		if err != nil {
+			return nil, err
+		}
+		m.id = id
+	}
+	data.Freeze()
+	if sizeV == starlark.None {
+		m.size = messageHeader + payloadSize(thread, data)
+	} else {
+		n, err := intArg("message", "size", sizeV)
+		if err != nil {
+			return nil, err
+		}
+		if n < 0 {
+			return nil, fmt.Errorf("message: size must be >= 0 bytes (got %d)", n)
+		}
+		m.size = n
+	}
+	return m, nil
+}

@@ -1,0 +1,545 @@
+package bindings
+
+import (
+	"fmt"
+	"math"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+
+	"github.com/p2prepl/p2prepl/engine"
+)
+
+// Peer is a peer value. There is one per engine peer (kept in its
+// Attachment), so peers compare by identity; they order by id.
+type Peer struct {
+	s       *Simulation
+	p       *engine.Peer
+	methods []*starlark.Builtin // bound methods, made on first use
+}
+
+var (
+	_ starlark.HasAttrs   = (*Peer)(nil)
+	_ starlark.Comparable = (*Peer)(nil)
+)
+
+func (s *Simulation) peerValue(p *engine.Peer) *Peer {
+	if v, ok := p.Attachment.(*Peer); ok {
+		return v
+	}
+	v := &Peer{s: s, p: p}
+	p.Attachment = v
+	return v
+}
+
+func (p *Peer) String() string        { return fmt.Sprintf("peer(%d)", p.p.ID()) }
+func (p *Peer) Type() string          { return "peer" }
+func (p *Peer) Freeze()               {} // a reference to simulation state, not a payload
+func (p *Peer) Truth() starlark.Bool  { return true }
+func (p *Peer) Hash() (uint32, error) { return uint32(p.p.ID())*2654435761 + 1, nil }
+
+func (p *Peer) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bool, error) {
+	o := y.(*Peer)
+	if op == syntax.EQL || op == syntax.NEQ {
+		return (p == o) == (op == syntax.EQL), nil
+	}
+	a, b := p.p.ID(), o.p.ID()
+	switch op {
+	case syntax.LT:
+		return a < b, nil
+	case syntax.LE:
+		return a <= b, nil
+	case syntax.GT:
+		return a > b, nil
+	case syntax.GE:
+		return a >= b, nil
+	}
+	return false, fmt.Errorf("unsupported comparison %s", op)
+}
+
+type method struct {
+	name string // short name
+	doc  string
+	fn   builtinFunc
+}
+
+var (
+	peerMethods     []method
+	peerMethodIndex = map[string]int{}
+)
+
+func init() {
+	peerMethods = []method{
+		{"store", "peer.store(ns, key, value) -> None; puts value in the peer's storage namespace ns under key (a string or int). The value is frozen.", peerStore},
+		{"get", "peer.get(ns, key, default=None) -> the value stored under ns/key, or default.", peerGet},
+		{"send", `peer.send(to, msg) -> None
+
+Sends msg to the connected peer to (a peer or an id). A send to a peer
+that is not connected is an error; a send from an offline peer is counted
+as dropped. Sending a received message forwards it (see peer.forward).`, peerSend},
+		{"forward", `peer.forward(to, msg) -> None
+
+Sends a received msg one hop further: TTL one less, hops one more (the
+first-seen table records hops). It is an error when msg.ttl is 0 (check
+msg.ttl != 0 first) or when msg was not received.`, peerForward},
+		{"gossip", `peer.gossip(msg, fanout=3, exclude=[], except_type=None) -> number of peers sent to
+
+Sends msg to fanout random neighbours, skipping the peers (or ids) in
+exclude and peers of type except_type. A received msg is forwarded (TTL
+one less, hops one more) and never sent back to its sender. fanout=-1
+sends to every eligible neighbour.`, peerGossip},
+		{"broadcast", "peer.broadcast(msg, exclude=[], except_type=None) -> number sent; peer.gossip to every eligible neighbour.", peerBroadcast},
+		{"connect", "peer.connect(other) -> None; opens a connection (both ways) to other (a peer or id).", peerConnect},
+		{"disconnect", "peer.disconnect(other) -> None; closes the connection to other, if any.", peerDisconnect},
+		{"go_offline", "peer.go_offline() -> None; the peer goes down now: it drops what it is receiving and neither sends nor receives until go_online. Its services' on_offline run.", peerGoOffline},
+		{"go_online", "peer.go_online() -> None; the peer comes back up; its services' on_online run (the connection manager reconnects).", peerGoOnline},
+		{"busy", `peer.busy(ms) -> None
+
+Only inside a validate function: charges ms of simulated processing time
+(a number or a dist, drawn once) to the message being validated. The
+accept/reject decision and the services' handling happen that much later,
+and the peer's next inbound message waits. Calls add up:
+  def validate(peer, msg):
+      peer.busy(dist.norm(1, 0.2) + dist.lognorm(0.49512563, 4.892564, 0.0425785))
+      return msg.data["balance"] >= 0`, peerBusy},
+		{"seen", "peer.seen(id) -> True if the peer has accepted a message with this id (or this message's id).", peerSeen},
+	}
+	for i, m := range peerMethods {
+		peerMethodIndex[m.name] = i
+		registerDoc("peer."+m.name, m.doc)
+	}
+	registerType("peer", `A peer (from sim.add_peers, sim.add_peer, sim.peer(id), sim.peers).
+
+Attributes: id, type, region, online, neighbours (ids), degree, upload,
+download (bits/s), storage (a frozen snapshot {ns: {key: value}}),
+stats (sent, sent_bytes, received, received_bytes), services (names), sim.
+Methods: store, get, send, forward, gossip, broadcast, connect,
+disconnect, go_offline, go_online, busy (in validate), seen.`)
+}
+
+func (p *Peer) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "id":
+		return starlark.MakeInt(p.p.ID()), nil
+	case "type":
+		return starlark.String(p.p.Type()), nil
+	case "region":
+		return starlark.String(p.p.Region()), nil
+	case "online":
+		return starlark.Bool(p.p.Online()), nil
+	case "neighbours", "neighbors":
+		return intList(p.p.Neighbours()), nil
+	case "degree":
+		return starlark.MakeInt(p.p.Degree()), nil
+	case "upload":
+		return bandwidthValue(p.p.Upload()), nil
+	case "download":
+		return bandwidthValue(p.p.Download()), nil
+	case "storage":
+		return p.storage(), nil
+	case "stats":
+		st := p.p.Stats()
+		return record("sent", st.Sent, "sent_bytes", st.SentBytes, "received", st.Received, "received_bytes", st.ReceivedBytes), nil
+	case "services":
+		svcs := p.p.Services()
+		l := make([]starlark.Value, len(svcs))
+		for i, s := range svcs {
+			l[i] = starlark.String(s.Name())
+		}
+		return starlark.NewList(l), nil
+	case "sim":
+		return p.s, nil
+	}
+	if i, ok := peerMethodIndex[name]; ok {
+		if p.methods == nil {
+			p.methods = make([]*starlark.Builtin, len(peerMethods))
+		}
+		if b := p.methods[i]; b != nil {
+			return b, nil
+		}
+		b := starlark.NewBuiltin("peer."+name, safe(peerMethods[i].fn)).BindReceiver(p)
+		p.methods[i] = b
+		return b, nil
+	}
+	return nil, nil
+}
+
+func (p *Peer) AttrNames() []string {
+	names := []string{"degree", "download", "id", "neighbours", "online", "region", "services", "sim", "stats", "storage", "type", "upload"}
+	for _, m := range peerMethods {
+		names = append(names, m.name)
+	}
+	return names
+}
+
+func bandwidthValue(bps float64) starlark.Value {
+	if math.IsInf(bps, 1) {
+		return starlark.Float(bps)
+	}
+	if bps == math.Trunc(bps) && bps < 1e18 {
+		return starlark.MakeInt64(int64(bps))
+	}
+	return starlark.Float(bps)
+}
+
+// storage is a frozen snapshot {ns: {key: value}}, keys sorted.
+func (p *Peer) storage() starlark.Value {
+	nss := p.p.Namespaces()
+	d := starlark.NewDict(len(nss))
+	for _, ns := range nss {
+		_ = d.SetKey(starlark.String(ns), toStarlark(p.s, p.p.Namespace(ns)))
+	}
+	d.Freeze()
+	return d
+}
+
+// peerArg resolves a peer given as a peer value or an id.
+func (s *Simulation) peerArg(fn, param string, v starlark.Value) (*engine.Peer, error) {
+	switch x := v.(type) {
+	case *Peer:
+		if x.s != s {
+			return nil, fmt.Errorf("%s: %s is %s of another simulation", fn, param, x)
+		}
+		return x.p, nil
+	case starlark.Int:
+		id, ok := x.Int64()
+		if p := s.sim.Peer(int(id)); ok && p != nil {
+			return p, nil
+		}
+		return nil, fmt.Errorf("%s: %s: there is no peer %s", fn, param, x)
+	}
+	return nil, fmt.Errorf("%s: %s must be a peer or a peer id (got %s %s)", fn, param, v.Type(), short(v))
+}
+
+// msgArg unpacks a message argument.
+func msgArg(fn string, v starlark.Value) (*Message, error) {
+	m, ok := v.(*Message)
+	if !ok {
+		return nil, fmt.Errorf("%s: msg must be a message (made with message(kind, data)), got %s %s", fn, v.Type(), short(v))
+	}
+	return m, nil
+}
+
+func recv(b *starlark.Builtin) *Peer {
+	p := b.Receiver().(*Peer)
+	return p
+}
+
+func peerStore(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p := recv(b)
+	var ns string
+	var key, value starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "ns", &ns, "key", &key, "value", &value); err != nil {
+		return nil, err
+	}
+	k, err := keyString(b.Name(), "key", key)
+	if err != nil {
+		return nil, err
+	}
+	value.Freeze()
+	p.p.Store(ns, k, value)
+	return starlark.None, nil
+}
+
+func peerGet(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p := recv(b)
+	var ns string
+	var key starlark.Value
+	var dflt starlark.Value = starlark.None
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "ns", &ns, "key", &key, "default?", &dflt); err != nil {
+		return nil, err
+	}
+	k, err := keyString(b.Name(), "key", key)
+	if err != nil {
+		return nil, err
+	}
+	if v, ok := p.p.Get(ns, k); ok {
+		return toStarlark(p.s, v), nil
+	}
+	return dflt, nil
+}
+
+// hop returns the engine message and the TTL and hop count of a send of
+// m by peer p: a fresh send for a draft or a simulation message, a
+// forward for a received one.
+func (p *Peer) hop(fn string, m *Message) (*engine.Message, int, int, error) {
+	em, err := m.bind(p.s, p.p.ID())
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("%s: %w", fn, err)
+	}
+	if !m.recv {
+		return em, em.TTL, 1, nil
+	}
+	if m.rttl == 0 {
+		return nil, 0, 0, fmt.Errorf("%s: cannot forward %s: its TTL is exhausted (msg.ttl == 0); check msg.ttl != 0 before forwarding", fn, m.describe())
+	}
+	ttl := int(m.rttl)
+	if ttl > 0 {
+		ttl--
+	}
+	return em, ttl, int(m.hops) + 1, nil
+}
+
+func (m *Message) describe() string {
+	if id := m.ID(); id != "" {
+		return fmt.Sprintf("message %q (kind %q)", id, m.Kind())
+	}
+	return fmt.Sprintf("a %q message", m.Kind())
+}
+
+func peerSend(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p := recv(b)
+	var to, mv starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "to", &to, "msg", &mv); err != nil {
+		return nil, err
+	}
+	return p.send(b.Name(), to, mv, false)
+}
+
+func peerForward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p := recv(b)
+	var to, mv starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "to", &to, "msg", &mv); err != nil {
+		return nil, err
+	}
+	return p.send(b.Name(), to, mv, true)
+}
+
+func (p *Peer) send(fn string, to, mv starlark.Value, mustForward bool) (starlark.Value, error) {
+	m, err := msgArg(fn, mv)
+	if err != nil {
+		return nil, err
+	}
+	if mustForward && !m.recv {
+		return nil, fmt.Errorf("%s: %s was not received by a handler; use peer.send to send a new message", fn, m.describe())
+	}
+	var id int
+	switch x := to.(type) {
+	case *Peer:
+		if x.s != p.s {
+			return nil, fmt.Errorf("%s: %s belongs to another simulation", fn, x)
+		}
+		id = x.p.ID()
+	case starlark.Int:
+		n, ok := x.Int64()
+		if !ok || n < 0 || n > math.MaxInt32 {
+			return nil, fmt.Errorf("%s: there is no peer %s", fn, x)
+		}
+		id = int(n)
+	default:
+		return nil, fmt.Errorf("%s: to must be a peer or a peer id (got %s %s)", fn, to.Type(), short(to))
+	}
+	em, ttl, hops, err := p.hop(fn, m)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.p.SendHop(id, em, ttl, hops); err != nil {
+		return nil, fmt.Errorf("%s: %w", fn, err)
+	}
+	return starlark.None, nil
+}
+
+func peerGossip(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p := recv(b)
+	var mv starlark.Value
+	fanout := 3
+	var exclude, except starlark.Value = starlark.None, starlark.None
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "msg", &mv, "fanout?", &fanout, "exclude?", &exclude, "except_type?", &except); err != nil {
+		return nil, err
+	}
+	return p.gossip(b.Name(), mv, fanout, exclude, except)
+}
+
+func peerBroadcast(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p := recv(b)
+	var mv starlark.Value
+	var exclude, except starlark.Value = starlark.None, starlark.None
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "msg", &mv, "exclude?", &exclude, "except_type?", &except); err != nil {
+		return nil, err
+	}
+	return p.gossip(b.Name(), mv, -1, exclude, except)
+}
+
+func (p *Peer) gossip(fn string, mv starlark.Value, fanout int, exclude, except starlark.Value) (starlark.Value, error) {
+	m, err := msgArg(fn, mv)
+	if err != nil {
+		return nil, err
+	}
+	if fanout < -1 {
+		return nil, fmt.Errorf("%s: fanout must be >= 0, or -1 for every neighbour (got %d)", fn, fanout)
+	}
+	ex := engine.Exclude{Peer: engine.NoPeer}
+	if m.recv {
+		ex.Peer = int(m.from)
+	}
+	if except != starlark.None {
+		t, ok := starlark.AsString(except)
+		if !ok {
+			return nil, fmt.Errorf("%s: except_type must be a peer type name (got %s)", fn, except.Type())
+		}
+		ex.Type = p.s.sim.TypeIndex(t)
+	}
+	var extra []int
+	if exclude != starlark.None {
+		xs, err := iterate(fn, "exclude", exclude)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range xs {
+			switch v := x.(type) {
+			case *Peer:
+				extra = append(extra, v.p.ID())
+			case starlark.Int:
+				n, _ := v.Int64()
+				extra = append(extra, int(n))
+			default:
+				return nil, fmt.Errorf("%s: exclude must list peers or ids (got %s)", fn, x.Type())
+			}
+		}
+	}
+	em, ttl, hops, err := p.hop(fn, m)
+	if err != nil {
+		return nil, err
+	}
+	if len(extra) == 0 || (len(extra) == 1 && ex.Peer == engine.NoPeer) {
+		if len(extra) == 1 {
+			ex.Peer = extra[0]
+		}
+		return starlark.MakeInt(p.p.Gossip(em, ttl, hops, fanout, ex)), nil
+	}
+	// Several exclusions: pick among the eligible neighbours here.
+	s := p.s.sim
+	var cand []int
+	for i := 0; i < p.p.Degree(); i++ {
+		id, _ := p.p.Neighbour(i)
+		if id == ex.Peer || (ex.Type != 0 && s.Peer(id).TypeIndex() == ex.Type) || containsInt(extra, id) {
+			continue
+		}
+		cand = append(cand, id)
+	}
+	n := len(cand)
+	if fanout >= 0 && fanout < n {
+		r := s.Rand()
+		for i := 0; i < fanout; i++ {
+			j := i + r.IntN(n-i)
+			cand[i], cand[j] = cand[j], cand[i]
+		}
+		n = fanout
+	}
+	for _, id := range cand[:n] {
+		if err := p.p.SendHop(id, em, ttl, hops); err != nil {
+			return nil, fmt.Errorf("%s: %w", fn, err)
+		}
+	}
+	return starlark.MakeInt(n), nil
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func peerConnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p := recv(b)
+	var other starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "other", &other); err != nil {
+		return nil, err
+	}
+	o, err := p.s.peerArg(b.Name(), "other", other)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.s.sim.Connect(p.p.ID(), o.ID()); err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
+	}
+	return starlark.None, nil
+}
+
+func peerDisconnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p := recv(b)
+	var other starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "other", &other); err != nil {
+		return nil, err
+	}
+	o, err := p.s.peerArg(b.Name(), "other", other)
+	if err != nil {
+		return nil, err
+	}
+	p.s.sim.Disconnect(p.p.ID(), o.ID())
+	return starlark.None, nil
+}
+
+func peerGoOffline(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	return setOnline(thread, b, args, kwargs, false)
+}
+
+func peerGoOnline(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	return setOnline(thread, b, args, kwargs, true)
+}
+
+func setOnline(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple, up bool) (starlark.Value, error) {
+	p := recv(b)
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	defer p.s.enter(thread)()
+	if err := p.p.SetOnline(up); err != nil {
+		return nil, err
+	}
+	return starlark.None, nil
+}
+
+func peerBusy(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p := recv(b)
+	var v starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "ms", &v); err != nil {
+		return nil, err
+	}
+	if p.s.validating != p.p {
+		return nil, fmt.Errorf("peer.busy: only valid inside a validate function, while peer %d validates a message (it charges processing time to that message); in a service, schedule later work with self.after(ms, fn)", p.p.ID())
+	}
+	var ms float64
+	if d, ok := v.(*Dist); ok {
+		nd, err := d.numeric("peer.busy")
+		if err != nil {
+			return nil, err
+		}
+		ms = nd.Sample(p.s.sim.Rand())
+		if ms < 0 {
+			ms = 0
+		}
+	} else {
+		f, err := floatArg("peer.busy", "ms", v)
+		if err != nil {
+			return nil, err
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+			return nil, fmt.Errorf("peer.busy: ms must be a finite number >= 0 (got %s)", fmtFloat(f))
+		}
+		ms = f
+	}
+	p.s.busy += ms
+	return starlark.None, nil
+}
+
+func peerSeen(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p := recv(b)
+	var v starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "id", &v); err != nil {
+		return nil, err
+	}
+	var id string
+	if m, ok := v.(*Message); ok {
+		id = m.ID()
+	} else {
+		var err error
+		if id, err = keyString(b.Name(), "id", v); err != nil {
+			return nil, err
+		}
+	}
+	return starlark.Bool(p.s.sim.HasSeen(p.p.ID(), id)), nil
+}

@@ -1,0 +1,326 @@
+package bindings
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"go.starlark.net/starlark"
+
+	"github.com/p2prepl/p2prepl/engine"
+	"github.com/p2prepl/p2prepl/engine/dist"
+	"github.com/p2prepl/p2prepl/engine/services"
+)
+
+// The built-in services are Go services from engine/services, configured
+// from Starlark. Each constructor checks its arguments when called (so a
+// mistake names the script line) and returns a ServiceSpec.
+
+var builtinServiceNames = map[string]struct{}{}
+
+var serviceCtorDefs []def
+
+func init() {
+	serviceCtorDefs = []def{
+		{"gossip", `gossip(fanout=3, forward_duplicates=False, except_type="client", store=None, kind="gossip") -> push gossip service
+
+Forwards every message of kind to fanout random neighbours, except the one
+it came from and peers of type except_type, while its TTL allows. By
+default a peer forwards each message id once, on its first copy;
+forward_duplicates=True forwards every copy, as p2psimpy's GossipService
+does (traffic then grows like fanout^ttl). store: a storage namespace
+where each received message is kept (and its arrival time under
+"msg_time").`, svcGossip},
+		{"pull_gossip", `pull_gossip(fanout=3, round_time=500, first_round=dist.norm(200, 100), store=None, kind="gossip", except_type="client") -> pull gossip (anti-entropy)
+
+Every round_time ms (the first after |first_round| ms) a peer offers the
+ids it holds to fanout neighbours; they exchange what the other lacks
+(sync_ping, sync_pong, msg_request, msg_response messages).`, svcPullGossip},
+		{"push_pull_gossip", `push_pull_gossip(fanout=3, pull_fanout=3, round_time=500, first_round=dist.norm(200, 100), store=None, kind="gossip", except_type="client", forward_duplicates=False) -> push and pull gossip together.`, svcPushPullGossip},
+		{"connection_manager", `connection_manager(ping_interval=1000, max_silence=5000) -> connection manager service
+
+Pings every neighbour each ping_interval ms, drops neighbours silent for
+more than max_silence ms, and after downtime reconnects to the neighbours
+it had (p2psimpy's BaseConnectionManager).`, svcConnManager},
+		{"producer", `producer(rate=5, start=1000, fanout=5, ttl=4, size=250, store=None, kind="gossip", payload=None) -> message producer service
+
+Every 1000/rate ms from start ms on, creates a message of kind with id
+"<peer>_<n>" (n from 1) and gossips it to fanout neighbours with TTL ttl
+(p2psimpy's MessageProducer and its defaults). payload=fn(peer, n) makes
+each message's data (default: a random integer); store keeps produced
+messages in that storage namespace.`, svcProducer},
+		{"random_downtime", `random_downtime(first=dist.norm(1000, 70), down=dist.norm(400, 150), up=dist.norm(600, 200)) -> random downtime service
+
+The peer first fails after |first| ms, stays down |down| ms, comes back for
+|up| ms, and so on (negative draws count as their absolute value). Unlike
+p2psimpy, whose RandomDowntime swaps the two durations, peers are down
+~400 ms and up ~600 ms with the defaults, as the names say.`, svcRandomDowntime},
+		{"scheduled_downtime", `scheduled_downtime(windows) -> scheduled downtime service
+
+windows: a list of (from, until) in ms, in order and not overlapping; the
+peer is offline during each. until=None means forever (a crash).`, svcScheduledDowntime},
+	}
+	for _, d := range serviceCtorDefs {
+		builtinServiceNames[d.name] = struct{}{}
+	}
+	registerFuncs(serviceCtorDefs)
+}
+
+// kwargs helpers ------------------------------------------------------------
+
+func checkFanout(fn string, n int) error {
+	if n < 0 {
+		return fmt.Errorf("%s: fanout must be >= 0 (got %d)", fn, n)
+	}
+	return nil
+}
+
+func positiveMs(fn, param string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
+		return fmt.Errorf("%s: %s must be a finite number of ms > 0 (got %s)", fn, param, fmtFloat(v))
+	}
+	return nil
+}
+
+func optString(fn, param string, v starlark.Value) (string, error) {
+	if v == starlark.None {
+		return "", nil
+	}
+	s, ok := starlark.AsString(v)
+	if !ok {
+		return "", fmt.Errorf("%s: %s must be a string or None (got %s)", fn, param, v.Type())
+	}
+	return s, nil
+}
+
+func specString(name string, args starlark.Tuple, kwargs []starlark.Tuple) string {
+	var parts []string
+	for _, a := range args {
+		parts = append(parts, short(a))
+	}
+	for _, kv := range kwargs {
+		parts = append(parts, fmt.Sprintf("%s=%s", kv[0].(starlark.String), short(kv[1])))
+	}
+	return name + "(" + strings.Join(parts, ", ") + ")"
+}
+
+type gossipArgs struct {
+	fanout, pullFanout int
+	roundTime          num
+	firstRound         starlark.Value
+	store, kind        starlark.Value
+	exceptType         starlark.Value
+	forwardDuplicates  bool
+}
+
+func (g *gossipArgs) build(fn string, push, pull bool) (func(*Simulation) (engine.Service, error), error) {
+	if err := checkFanout(fn, g.fanout); err != nil {
+		return nil, err
+	}
+	if err := checkFanout(fn, g.pullFanout); err != nil {
+		return nil, err
+	}
+	store, err := optString(fn, "store", g.store)
+	if err != nil {
+		return nil, err
+	}
+	kind, err := optString(fn, "kind", g.kind)
+	if err != nil || kind == "" {
+		return nil, fmt.Errorf("%s: kind must be a non-empty string", fn)
+	}
+	except, err := optString(fn, "except_type", g.exceptType)
+	if err != nil {
+		return nil, err
+	}
+	var first dist.Dist
+	if pull {
+		if err := positiveMs(fn, "round_time", float64(g.roundTime)); err != nil {
+			return nil, err
+		}
+		if g.firstRound == nil {
+			first, _ = dist.Norm(200, 100)
+		} else if first, err = asDist(fn, "first_round", g.firstRound); err != nil {
+			return nil, err
+		}
+	}
+	return func(*Simulation) (engine.Service, error) {
+		var s *services.Gossip
+		switch {
+		case push && pull:
+			s = services.NewPushPullGossip()
+		case pull:
+			s = services.NewPullGossip()
+		default:
+			s = services.NewPushGossip()
+		}
+		s.Kind, s.Fanout, s.ForwardDuplicates, s.ExceptType, s.Store = kind, g.fanout, g.forwardDuplicates, except, store
+		if pull {
+			s.PullFanout, s.RoundTime, s.FirstRound = g.pullFanout, float64(g.roundTime), first
+		}
+		return s, nil
+	}, nil
+}
+
+func svcGossip(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	g := gossipArgs{fanout: 3, pullFanout: 3, kind: starlark.String("gossip"), store: starlark.None, exceptType: starlark.String("client")}
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "fanout?", &g.fanout, "forward_duplicates?", &g.forwardDuplicates,
+		"except_type?", &g.exceptType, "store?", &g.store, "kind?", &g.kind); err != nil {
+		return nil, err
+	}
+	build, err := g.build(b.Name(), true, false)
+	if err != nil {
+		return nil, err
+	}
+	return &ServiceSpec{name: b.Name(), build: build, str: specString(b.Name(), args, kwargs)}, nil
+}
+
+func svcPullGossip(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	g := gossipArgs{fanout: 3, pullFanout: 3, roundTime: 500, kind: starlark.String("gossip"), store: starlark.None, exceptType: starlark.String("client")}
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "fanout?", &g.pullFanout, "round_time?", &g.roundTime,
+		"first_round?", &g.firstRound, "store?", &g.store, "kind?", &g.kind, "except_type?", &g.exceptType); err != nil {
+		return nil, err
+	}
+	build, err := g.build(b.Name(), false, true)
+	if err != nil {
+		return nil, err
+	}
+	return &ServiceSpec{name: b.Name(), build: build, str: specString(b.Name(), args, kwargs)}, nil
+}
+
+func svcPushPullGossip(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	g := gossipArgs{fanout: 3, pullFanout: 3, roundTime: 500, kind: starlark.String("gossip"), store: starlark.None, exceptType: starlark.String("client")}
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "fanout?", &g.fanout, "pull_fanout?", &g.pullFanout, "round_time?", &g.roundTime,
+		"first_round?", &g.firstRound, "store?", &g.store, "kind?", &g.kind, "except_type?", &g.exceptType,
+		"forward_duplicates?", &g.forwardDuplicates); err != nil {
+		return nil, err
+	}
+	build, err := g.build(b.Name(), true, true)
+	if err != nil {
+		return nil, err
+	}
+	return &ServiceSpec{name: b.Name(), build: build, str: specString(b.Name(), args, kwargs)}, nil
+}
+
+func svcConnManager(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var ping, silence num = 1000, 5000
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "ping_interval?", &ping, "max_silence?", &silence); err != nil {
+		return nil, err
+	}
+	if err := positiveMs(b.Name(), "ping_interval", float64(ping)); err != nil {
+		return nil, err
+	}
+	if err := positiveMs(b.Name(), "max_silence", float64(silence)); err != nil {
+		return nil, err
+	}
+	return &ServiceSpec{name: b.Name(), str: specString(b.Name(), args, kwargs), build: func(*Simulation) (engine.Service, error) {
+		c := services.NewConnManager()
+		c.PingInterval, c.MaxSilence = float64(ping), float64(silence)
+		return c, nil
+	}}, nil
+}
+
+func svcProducer(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var rate, start num = 5, 1000
+	fanout, ttl, size := 5, 4, 250
+	var store, kind, payload starlark.Value = starlark.None, starlark.String("gossip"), starlark.None
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "rate?", &rate, "start?", &start, "fanout?", &fanout, "ttl?", &ttl,
+		"size?", &size, "store?", &store, "kind?", &kind, "payload?", &payload); err != nil {
+		return nil, err
+	}
+	storeS, err := optString(b.Name(), "store", store)
+	if err != nil {
+		return nil, err
+	}
+	kindS, err := optString(b.Name(), "kind", kind)
+	if err != nil || kindS == "" {
+		return nil, fmt.Errorf("producer: kind must be a non-empty string")
+	}
+	if err := checkFanout(b.Name(), fanout); err != nil {
+		return nil, err
+	}
+	pay, err := optCallable(b.Name(), "payload", payload)
+	if err != nil {
+		return nil, err
+	}
+	proto := services.NewProducer()
+	proto.Rate, proto.InitDelay, proto.Size = float64(rate), float64(start), size
+	if err := proto.Check(); err != nil {
+		return nil, err
+	}
+	if ttl < 0 {
+		ttl = engine.Unlimited
+	}
+	return &ServiceSpec{name: b.Name(), str: specString(b.Name(), args, kwargs), build: func(s *Simulation) (engine.Service, error) {
+		p := services.NewProducer()
+		p.Kind, p.Rate, p.InitDelay, p.Fanout, p.TTL, p.Size, p.Store = kindS, float64(rate), float64(start), fanout, ttl, size, storeS
+		if pay != nil {
+			p.Payload = func(ep *engine.Peer, n int) (any, error) {
+				v, err := s.call(pay, starlark.Tuple{s.peerValue(ep), starlark.MakeInt(n)})
+				if err != nil {
+					return nil, err
+				}
+				v.Freeze()
+				return v, nil
+			}
+		}
+		return p, nil
+	}}, nil
+}
+
+func svcRandomDowntime(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var first, down, up starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "first?", &first, "down?", &down, "up?", &up); err != nil {
+		return nil, err
+	}
+	proto := services.NewRandomDowntime()
+	dists := []*dist.Dist{&proto.First, &proto.Down, &proto.Up}
+	for i, v := range []starlark.Value{first, down, up} {
+		if v == nil {
+			continue
+		}
+		d, err := asDist(b.Name(), []string{"first", "down", "up"}[i], v)
+		if err != nil {
+			return nil, err
+		}
+		*dists[i] = d
+	}
+	return &ServiceSpec{name: b.Name(), str: specString(b.Name(), args, kwargs), build: func(*Simulation) (engine.Service, error) {
+		r := *proto
+		return &r, nil
+	}}, nil
+}
+
+func svcScheduledDowntime(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var wv starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "windows", &wv); err != nil {
+		return nil, err
+	}
+	xs, err := iterate(b.Name(), "windows", wv)
+	if err != nil {
+		return nil, err
+	}
+	ws := make([]services.Window, len(xs))
+	for i, x := range xs {
+		pair, err := iterate(b.Name(), "windows", x)
+		if err != nil || len(pair) != 2 {
+			return nil, fmt.Errorf("scheduled_downtime: window %d must be a pair (from, until) (got %s)", i, short(x))
+		}
+		from, err := floatArg(b.Name(), fmt.Sprintf("window %d from", i), pair[0])
+		if err != nil {
+			return nil, err
+		}
+		until := math.Inf(1)
+		if pair[1] != starlark.None {
+			if until, err = floatArg(b.Name(), fmt.Sprintf("window %d until", i), pair[1]); err != nil {
+				return nil, err
+			}
+		}
+		ws[i] = services.Window{From: from, Until: until}
+	}
+	if _, err := services.NewScheduledDowntime(ws); err != nil {
+		return nil, err
+	}
+	return &ServiceSpec{name: b.Name(), str: specString(b.Name(), args, kwargs), build: func(*Simulation) (engine.Service, error) {
+		return services.NewScheduledDowntime(ws)
+	}}, nil
+}
