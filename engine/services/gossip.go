@@ -101,11 +101,7 @@ func (g *Gossip) Handle(p *engine.Peer, d *engine.Delivery) error {
 			g.store(p, m)
 		}
 		if g.Push && (d.First || g.ForwardDuplicates) && d.Forwardable() {
-			// exceptType may have been unknown at start (no client yet).
-			if g.exceptType == 0 && g.ExceptType != "" {
-				g.exceptType = p.Sim().TypeIndex(g.ExceptType)
-			}
-			p.Gossip(m, d.NextTTL(), d.Hops+1, g.Fanout, engine.Exclude{Peer: d.From, Type: g.exceptType})
+			p.Gossip(m, d.NextTTL(), d.Hops+1, g.Fanout, engine.Exclude{Peer: d.From, Type: g.except(p)})
 		}
 	case KindSyncPing:
 		return g.onSyncPing(p, d)
@@ -124,6 +120,16 @@ func (g *Gossip) Handle(p *engine.Peer, d *engine.Delivery) error {
 	return nil
 }
 
+// except is the index of ExceptType. The type may not have existed when
+// the service started (no client added yet), so it is looked up again
+// until it does.
+func (g *Gossip) except(p *engine.Peer) int {
+	if g.exceptType == 0 && g.ExceptType != "" {
+		g.exceptType = p.Sim().TypeIndex(g.ExceptType)
+	}
+	return g.exceptType
+}
+
 func (g *Gossip) store(p *engine.Peer, m *engine.Message) {
 	p.Store(g.Store, m.ID, m)
 	p.Store("msg_time", m.ID, p.Sim().Now())
@@ -136,7 +142,7 @@ func (g *Gossip) Timer(p *engine.Peer, _ int64) error {
 	if p.Online() && p.Degree() > 0 {
 		held := p.Held()
 		m := p.Sim().NewMessage(KindSyncPing, "", p.ID(), held, headerBytes+digestBytes*len(held), 0)
-		p.Gossip(m, 0, 1, g.PullFanout, engine.Exclude{Peer: engine.NoPeer, Type: g.exceptType})
+		p.Gossip(m, 0, 1, g.PullFanout, engine.Exclude{Peer: engine.NoPeer, Type: g.except(p)})
 	}
 	_, err := p.After(g, g.RoundTime, 0)
 	return err
