@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/p2prepl/p2prepl/bindings"
+	"go.starlark.net/starlark"
+)
+
+// helpCommand implements `p2prepl help [NAME...]`.
+func helpCommand(args []string, stdout, stderr io.Writer) int {
+	env := newEnv(bindings.Options{Stdout: stdout})
+	predeclared := env.Predeclared()
+	if len(args) == 0 {
+		listBuiltins(stdout, predeclared)
+		return exitOK
+	}
+	status := exitOK
+	for i, name := range args {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		if name == "-h" || name == "--help" || name == "help" || name == "run" {
+			fmt.Fprint(stdout, usageText)
+			continue
+		}
+		if doc, ok := bindings.DocName(name); ok {
+			fmt.Fprintln(stdout, strings.TrimRight(doc, "\n"))
+			continue
+		}
+		v, err := resolveName(predeclared, name)
+		if err != nil {
+			fmt.Fprintf(stderr, "p2prepl help: %v\n", err)
+			status = exitScriptError
+			continue
+		}
+		fmt.Fprintln(stdout, docOf(name, v))
+	}
+	return status
+}
+
+// docOf is the documentation of v, named name.
+func docOf(name string, v starlark.Value) string {
+	doc := strings.TrimRight(bindings.Doc(v), "\n")
+	if doc == "" {
+		return fmt.Sprintf("%s: %s (no documentation)", name, v.Type())
+	}
+	return doc
+}
+
+// listBuiltins prints every builtin name with the first line of its doc.
+func listBuiltins(w io.Writer, predeclared starlark.StringDict) {
+	names := bindings.Names()
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	width = min(width, 28)
+	fmt.Fprintln(w, "Builtins (p2prepl help NAME, or help(NAME) in the REPL, for more):")
+	for _, n := range names {
+		doc, ok := bindings.DocName(n)
+		if !ok {
+			if v, err := resolveName(predeclared, n); err == nil {
+				doc = bindings.Doc(v)
+			}
+		}
+		line := firstLine(doc)
+		fmt.Fprintf(w, "  %-*s  %s\n", width, n, line)
+	}
+}
+
+// firstLine is the first non-blank line of s.
+func firstLine(s string) string {
+	for _, line := range strings.Split(s, "\n") {
+		if t := strings.TrimSpace(line); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// resolveName finds the value a builtin's dotted name denotes
+// ("simulation", "dist.lognorm"), looking only names and attributes up.
+func resolveName(predeclared starlark.StringDict, name string) (starlark.Value, error) {
+	parts := strings.Split(name, ".")
+	v, ok := predeclared[parts[0]]
+	if !ok {
+		v, ok = starlark.Universe[parts[0]]
+	}
+	if !ok {
+		return nil, fmt.Errorf("no builtin named %q%s", name, suggest(name, predeclared))
+	}
+	for i, attr := range parts[1:] {
+		x, ok := v.(starlark.HasAttrs)
+		var a starlark.Value
+		if ok {
+			a, _ = x.Attr(attr)
+		}
+		if a == nil {
+			prefix := strings.Join(parts[:i+1], ".")
+			return nil, fmt.Errorf("%s has no attribute %q%s", prefix, attr, suggest(name, predeclared))
+		}
+		v = a
+	}
+	return v, nil
+}
+
+// suggest returns " (did you mean X?)" for the known name nearest to name.
+func suggest(name string, predeclared starlark.StringDict) string {
+	cands := append(bindings.AllNames(), predeclared.Keys()...)
+	best, bestD := "", len(name)/2+2
+	for _, c := range cands {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" {
+		return "; p2prepl help lists them all"
+	}
+	return fmt.Sprintf(" (did you mean %s?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// helpBuiltin is the REPL's help(x), for when bindings does not provide
+// one: help(x) shows x's documentation, help("name") a builtin's by name,
+// help() lists the builtins.
+func helpBuiltin(env *bindings.Env, w io.Writer) *starlark.Builtin {
+	return starlark.NewBuiltin("help", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var x starlark.Value
+		if err := starlark.UnpackPositionalArgs("help", args, kwargs, 0, &x); err != nil {
+			return nil, err
+		}
+		predeclared := env.Predeclared()
+		switch x := x.(type) {
+		case nil:
+			listBuiltins(w, predeclared)
+		case starlark.String:
+			v, err := resolveName(predeclared, string(x))
+			if err != nil {
+				return nil, fmt.Errorf("help: %v", err)
+			}
+			fmt.Fprintln(w, docOf(string(x), v))
+		default:
+			name := x.Type()
+			if n, ok := x.(interface{ Name() string }); ok {
+				name = n.Name()
+			}
+			fmt.Fprintln(w, docOf(name, x))
+		}
+		return starlark.None, nil
+	})
+}

@@ -1,0 +1,312 @@
+// Command p2prepl runs p2prepl's Starlark experiments and opens its REPL.
+//
+//	p2prepl                       open the REPL
+//	p2prepl run FILE.star         run a script
+//	p2prepl -i FILE.star          run a script, then stay at the prompt
+//	p2prepl help [NAME]           show the documentation of a builtin
+//
+// Run `p2prepl --help` for the flags.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"github.com/p2prepl/p2prepl/bindings"
+	"go.starlark.net/starlark"
+)
+
+// Exit statuses.
+const (
+	exitOK          = 0
+	exitScriptError = 1 // the script failed: the message says where and why
+	exitUsage       = 2 // bad command line
+	exitInternal    = 2 // a bug in p2prepl (a recovered Go panic)
+	exitInterrupted = 130
+)
+
+const usageText = `p2prepl: a discrete-event simulator of peer-to-peer networks, driven by Starlark.
+
+Usage:
+  p2prepl [flags]                  open the REPL
+  p2prepl run [flags] FILE.star    run a script ("-" reads it from stdin)
+  p2prepl -i [flags] FILE.star     run a script, then stay at the prompt with its globals
+  p2prepl help [NAME]              show the documentation of a builtin
+                                   (p2prepl help simulation, p2prepl help dist.lognorm);
+                                   without NAME, list every builtin
+
+Flags (before or after FILE.star):
+  --seed N          seed of every simulation whose script sets none (default 1)
+  --set key=value   a parameter the script reads with param("key"); repeatable
+  --out DIR         directory the script writes its files to (default ".";
+                    created if missing)
+  --max-steps N     stop after N Starlark execution steps (0: no limit)
+  --max-events N    stop a simulation after N events (0: no limit)
+  --quiet           no progress line on stderr during long runs
+  -i                after the script, open the REPL with its globals
+  -h, --help        show this help
+
+In the REPL: help(x) shows the documentation of x, dir(x) lists its
+attributes, Tab completes names and attributes, a block (def, for, if)
+ends with an empty line, Ctrl-C stops the running command (a simulation
+stays usable at the time it reached), Ctrl-D leaves. The history is kept
+in $P2PREPL_HISTORY, else in <user config dir>/p2prepl/history.
+
+Exit status: 0 on success, 1 when the script fails, 2 for a bad command
+line or an internal error, 130 when interrupted.
+`
+
+func main() {
+	os.Exit(realMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// realMain is the whole program; it never lets a Go panic reach the user.
+func realMain(args []string, stdin io.ReadCloser, stdout, stderr io.Writer) (status int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "internal error: %v\n", r)
+			fmt.Fprintln(stderr, "This is a bug in p2prepl, not in your script; please report it with the script that caused it.")
+			if os.Getenv("P2PREPL_DEBUG") != "" {
+				stderr.Write(debug.Stack())
+			} else {
+				fmt.Fprintln(stderr, "(set P2PREPL_DEBUG=1 to see the Go stack)")
+			}
+			status = exitInternal
+		}
+	}()
+
+	if len(args) > 0 {
+		switch args[0] {
+		case "help":
+			return helpCommand(args[1:], stdout, stderr)
+		case "run":
+			return runCommand(args[1:], true, stdin, stdout, stderr)
+		}
+	}
+	return runCommand(args, false, stdin, stdout, stderr)
+}
+
+// config is the parsed command line of run (and of the bare REPL).
+type config struct {
+	file        string // "" for the bare REPL
+	interactive bool
+	quiet       bool
+	opts        bindings.Options
+}
+
+// paramFlag collects repeated --set key=value flags.
+type paramFlag map[string]string
+
+func (p paramFlag) String() string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k + "=" + p[k])
+	}
+	return b.String()
+}
+
+func (p paramFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	k = strings.TrimSpace(k)
+	if !ok || k == "" {
+		return fmt.Errorf("want key=value, got %q", s)
+	}
+	p[k] = v
+	return nil
+}
+
+// seedFlag is a uint64 flag that remembers whether it was given.
+type seedFlag struct {
+	v   uint64
+	set bool
+}
+
+func (s *seedFlag) String() string { return strconv.FormatUint(s.v, 10) }
+func (s *seedFlag) Set(v string) error {
+	n, err := strconv.ParseUint(strings.TrimSpace(v), 0, 64)
+	if err != nil {
+		return errors.New("want a non-negative integer")
+	}
+	s.v, s.set = n, true
+	return nil
+}
+
+// parseConfig parses the flags of run; flags may come before or after the
+// file name. needFile says a file is required (the run subcommand).
+func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("p2prepl", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var (
+		seed   seedFlag
+		params = paramFlag{}
+		cfg    config
+	)
+	fs.Var(&seed, "seed", "")
+	fs.Var(params, "set", "")
+	fs.StringVar(&cfg.opts.OutDir, "out", "", "")
+	fs.Uint64Var(&cfg.opts.MaxSteps, "max-steps", 0, "")
+	fs.Uint64Var(&cfg.opts.MaxEvents, "max-events", 0, "")
+	fs.BoolVar(&cfg.quiet, "quiet", false, "")
+	fs.BoolVar(&cfg.interactive, "i", false, "")
+
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case len(pos) > 1:
+		return nil, fmt.Errorf("unexpected argument %q after %s (one script at a time)", pos[1], pos[0])
+	case len(pos) == 1:
+		cfg.file = pos[0]
+	case needFile:
+		return nil, errors.New("run needs a script: p2prepl run FILE.star")
+	case cfg.interactive:
+		return nil, errors.New("-i needs a script: p2prepl -i FILE.star")
+	}
+	cfg.opts.Seed, cfg.opts.SeedSet = seed.v, seed.set
+	cfg.opts.Params = map[string]string(params)
+	return &cfg, nil
+}
+
+// parseInterspersed parses flags anywhere among the positional arguments,
+// up to a "--" after which everything is positional.
+func parseInterspersed(fs *flag.FlagSet, args []string) (pos []string, err error) {
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		consumed := len(args) - len(rest)
+		if consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func usageError(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "p2prepl: %v\n", err)
+	fmt.Fprintln(stderr, "Run 'p2prepl --help' for usage.")
+	return exitUsage
+}
+
+// runCommand runs a script and/or opens the REPL.
+func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stderr io.Writer) int {
+	cfg, err := parseConfig(args, needFile, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	}
+	if err != nil {
+		return usageError(stderr, err)
+	}
+	if cfg.opts.OutDir != "" {
+		if err := os.MkdirAll(cfg.opts.OutDir, 0o755); err != nil {
+			fmt.Fprintf(stderr, "p2prepl: cannot create the output directory: %v\n", err)
+			return exitScriptError
+		}
+	}
+
+	showProgress := !cfg.quiet && isTerminal(stderr)
+	out := newProgressWriter(stdout, stderr, showProgress)
+	cfg.opts.Stdout = out
+	env := newEnv(cfg.opts)
+
+	status := exitOK
+	if cfg.file != "" {
+		var globals starlark.StringDict
+		globals, status = runScript(env, cfg, stdin, out, stderr)
+		if status == exitOK {
+			for _, k := range env.UnusedParams() {
+				fmt.Fprintf(stderr, "p2prepl: warning: --set %s=... was never read (no param(%q) in the script)\n", k, k)
+			}
+		}
+		if cfg.interactive {
+			status = repl(env, globals, replIO{stdin: stdin, stdout: out, stderr: stderr})
+		}
+	} else {
+		status = repl(env, nil, replIO{stdin: stdin, stdout: out, stderr: stderr})
+	}
+	if err := env.Close(); err != nil {
+		fmt.Fprintf(stderr, "p2prepl: writing output: %v\n", err)
+		if status == exitOK {
+			status = exitScriptError
+		}
+	}
+	return status
+}
+
+// runScript executes cfg.file. On failure it prints the error and returns
+// a non-zero status, and the globals the script had defined so far.
+func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWriter, stderr io.Writer) (starlark.StringDict, int) {
+	var src any
+	name := cfg.file
+	if name == "-" {
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "p2prepl: reading the script from stdin: %v\n", err)
+			return nil, exitScriptError
+		}
+		name, src = "<stdin>", data
+	}
+
+	// Ctrl-C: the first stops the script cleanly (it fails with a message
+	// saying where it was); a second one ends the process.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	done := make(chan struct{})
+	var interrupted atomic.Bool
+	go func() {
+		select {
+		case <-sigs:
+			interrupted.Store(true)
+			env.Interrupt()
+		case <-done:
+			return
+		}
+		select {
+		case <-sigs:
+			out.clear()
+			fmt.Fprintln(stderr, "p2prepl: interrupted")
+			os.Exit(exitInterrupted)
+		case <-done:
+		}
+	}()
+
+	thread := env.NewThread(name)
+	stopProgress := out.watch(env.Running)
+	globals, err := env.ExecFile(thread, name, src)
+	stopProgress()
+	close(done)
+	signal.Stop(sigs)
+
+	if err != nil {
+		fmt.Fprintln(stderr, bindings.FormatError(err))
+		if interrupted.Load() {
+			return globals, exitInterrupted
+		}
+		return globals, exitScriptError
+	}
+	return globals, exitOK
+}

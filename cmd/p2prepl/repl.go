@@ -1,0 +1,245 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/chzyer/readline"
+	"github.com/p2prepl/p2prepl/bindings"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+const (
+	ps1 = ">>> "
+	ps2 = "... "
+	// replFile names REPL input in error messages, as bindings does.
+	replFile = "<repl>"
+)
+
+// parseOpts only decides where a chunk of input ends; bindings parses it
+// again with the real dialect and reports its own errors. It is the most
+// permissive dialect so that it never rejects what bindings accepts.
+var parseOpts = &syntax.FileOptions{
+	Set:               true,
+	While:             true,
+	TopLevelControl:   true,
+	GlobalReassign:    true,
+	LoadBindsGlobally: true,
+	Recursion:         true,
+}
+
+// replIO is where the REPL reads and writes.
+type replIO struct {
+	stdin  io.ReadCloser
+	stdout *progressWriter
+	stderr io.Writer
+}
+
+// historyPath is the REPL's history file: $P2PREPL_HISTORY if set (empty:
+// no history), else <user config dir>/p2prepl/history, else
+// ~/.p2prepl_history.
+func historyPath() string {
+	if p, ok := os.LookupEnv("P2PREPL_HISTORY"); ok {
+		return p
+	}
+	if dir, err := os.UserConfigDir(); err == nil {
+		d := filepath.Join(dir, "p2prepl")
+		if os.MkdirAll(d, 0o755) == nil {
+			return filepath.Join(d, "history")
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".p2prepl_history")
+	}
+	return ""
+}
+
+// repl reads, evaluates and prints until Ctrl-D. globals are the script's
+// when started with -i. It returns the exit status.
+func repl(env *bindings.Env, globals starlark.StringDict, rio replIO) int {
+	g := make(starlark.StringDict, len(globals)+1)
+	for k, v := range globals {
+		g[k] = v
+	}
+	predeclared := env.Predeclared()
+	if _, ok := predeclared["help"]; !ok {
+		g["help"] = helpBuiltin(env, rio.stdout)
+	}
+
+	cfg := &readline.Config{
+		Prompt:            ps1,
+		HistoryFile:       historyPath(),
+		AutoComplete:      &completer{globals: g, predeclared: predeclared},
+		InterruptPrompt:   "^C",
+		EOFPrompt:         "",
+		HistorySearchFold: true,
+		Stderr:            rio.stderr,
+	}
+	if rio.stdin != os.Stdin {
+		cfg.Stdin = rio.stdin
+	}
+	rl, err := readline.NewEx(cfg)
+	if err != nil {
+		fmt.Fprintf(rio.stderr, "p2prepl: cannot start the REPL: %v\n", err)
+		return exitScriptError
+	}
+	defer rl.Close()
+
+	// SIGINT is caught for the whole session: at the prompt readline holds
+	// the terminal in raw mode and Ctrl-C reaches it as a key
+	// (readline.ErrInterrupt); during an evaluation the terminal is cooked
+	// and Ctrl-C is a SIGINT, which interrupts the evaluation. Between
+	// the two it is ignored instead of killing the session.
+	ev := &evaluator{env: env, thread: env.NewThread("repl"), globals: g, io: rio}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
+	go func() {
+		for range sigs {
+			ev.interrupt()
+		}
+	}()
+
+	if readline.DefaultIsTerminal() {
+		fmt.Fprintln(rio.stdout, "p2prepl: help(x) shows documentation, dir(x) lists attributes, Tab completes, Ctrl-D leaves.")
+	}
+	for {
+		src, err := readChunk(rl)
+		switch {
+		case err == io.EOF:
+			return exitOK
+		case errors.Is(err, readline.ErrInterrupt):
+			continue // the line (or block) was abandoned
+		case err != nil:
+			fmt.Fprintln(rio.stderr, bindings.FormatError(err))
+			continue
+		case strings.TrimSpace(src) == "":
+			continue
+		}
+		ev.eval(src)
+	}
+}
+
+// readChunk reads one complete statement (a line, or a block ended by an
+// empty line), prompting with ">>> " then "... ". It returns io.EOF on
+// Ctrl-D, readline.ErrInterrupt on Ctrl-C and a syntax error when the
+// input cannot be parsed.
+func readChunk(rl *readline.Instance) (string, error) {
+	var (
+		lines  []string
+		readEr error
+	)
+	rl.SetPrompt(ps1)
+	read := func() ([]byte, error) {
+		line, err := rl.Readline()
+		rl.SetPrompt(ps2)
+		if err != nil {
+			readEr = err
+			return nil, err
+		}
+		lines = append(lines, line)
+		return []byte(line + "\n"), nil
+	}
+	_, err := parseOpts.ParseCompoundStmt(replFile, read)
+	if readEr != nil {
+		return "", readEr
+	}
+	return strings.Join(lines, "\n") + "\n", err
+}
+
+// evaluator runs REPL chunks and turns Ctrl-C into an interruption.
+type evaluator struct {
+	env     *bindings.Env
+	thread  *starlark.Thread
+	globals starlark.StringDict
+	io      replIO
+
+	mu          sync.Mutex
+	evaluating  bool
+	interrupted atomic.Bool
+	// lastNow is the latest simulated time seen while interrupting.
+	lastNow     float64
+	lastNowSeen bool
+}
+
+// interrupt is called on SIGINT; it stops the evaluation in progress.
+func (ev *evaluator) interrupt() {
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	if !ev.evaluating {
+		return
+	}
+	ev.interrupted.Store(true)
+	if now, _, _, ok := ev.env.Running(); ok {
+		ev.lastNow, ev.lastNowSeen = now, true
+	}
+	ev.env.Interrupt()
+}
+
+func (ev *evaluator) eval(src string) {
+	ev.mu.Lock()
+	ev.evaluating = true
+	ev.interrupted.Store(false)
+	ev.lastNowSeen = false
+	ev.mu.Unlock()
+
+	stopProgress := ev.io.stdout.watch(ev.env.Running)
+	v, isExpr, err := ev.env.ExecREPLChunk(ev.thread, ev.globals, src)
+	stopProgress()
+
+	ev.mu.Lock()
+	ev.evaluating = false
+	interrupted := ev.interrupted.Load()
+	now, nowSeen := ev.lastNow, ev.lastNowSeen
+	ev.mu.Unlock()
+	if interrupted {
+		// The thread is no longer inside the env once the chunk returned,
+		// so clear its cancellation directly as well.
+		ev.env.Uncancel()
+		ev.thread.Uncancel()
+	}
+
+	switch {
+	case interrupted:
+		msg := "interrupted"
+		if t, ok := interruptedAt(err); ok {
+			now, nowSeen = t, true
+		}
+		if nowSeen {
+			msg += " at t=" + formatMs(now) + " ms"
+		}
+		fmt.Fprintln(ev.io.stderr, msg)
+		if err != nil && !isInterruption(err) {
+			fmt.Fprintln(ev.io.stderr, bindings.FormatError(err))
+		}
+	case err != nil:
+		fmt.Fprintln(ev.io.stderr, bindings.FormatError(err))
+	case isExpr && v != nil && v != starlark.None:
+		fmt.Fprintln(ev.io.stdout, v.String())
+	}
+	if err == nil && isExpr && v != nil {
+		ev.globals["_"] = v
+	}
+}
+
+// isInterruption reports whether err is the result of env.Interrupt.
+func isInterruption(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "interrupt") || strings.Contains(s, "cancelled")
+}
+
+// interruptedAt extracts the time from an interruption error.
+func interruptedAt(err error) (float64, bool) {
+	return 0, false
+}
