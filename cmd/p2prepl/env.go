@@ -1,8 +1,14 @@
 package main
 
-import "github.com/p2prepl/p2prepl/bindings"
+import (
+	"github.com/p2prepl/p2prepl/bindings"
+	"github.com/p2prepl/p2prepl/stdlib"
+)
 
-// newEnv creates the Starlark environment every command runs in.
+// newEnv creates the Starlark environment every command runs in, with the
+// standard library behind load("@stdlib/...").
 func newEnv(opts bindings.Options) *bindings.Env {
-	return bindings.NewEnv(opts)
+	env := bindings.NewEnv(opts)
+	env.SetStdlib(stdlib.FS)
+	return env
 }

@@ -302,10 +302,16 @@ func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWri
 	signal.Stop(sigs)
 
 	if err != nil {
-		fmt.Fprintln(stderr, bindings.FormatError(err))
 		if interrupted.Load() {
+			msg := "interrupted"
+			if t, ok := interruptedAt(err); ok {
+				msg += " at t=" + formatMs(t) + " ms"
+			}
+			fmt.Fprintln(stderr, msg)
+			fmt.Fprintln(stderr, bindings.FormatError(err))
 			return globals, exitInterrupted
 		}
+		fmt.Fprintln(stderr, bindings.FormatError(err))
 		return globals, exitScriptError
 	}
 	return globals, exitOK

@@ -226,3 +226,21 @@ func TestHelp(t *testing.T) {
 		t.Errorf("help simulaton: exit %d, stderr %q, want a suggestion", r.code, r.stderr)
 	}
 }
+
+func TestREPLPiped(t *testing.T) {
+	// Without a terminal the REPL still reads statements line by line.
+	cmd := exec.Command(binary)
+	cmd.Env = append(os.Environ(), "P2PREPL_HISTORY=")
+	cmd.Stdin = strings.NewReader("x = 2\nx * 21\n[1][5]\ndef f(n):\n    return n + x\n\nf(1)\n")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\nstderr:\n%s", err, &stderr)
+	}
+	if got := stdout.String(); got != "42\n3\n" {
+		t.Errorf("stdout = %q, want %q", got, "42\n3\n")
+	}
+	if !strings.Contains(stderr.String(), "<repl>:1") {
+		t.Errorf("stderr = %q, want an error naming <repl>:1", &stderr)
+	}
+}

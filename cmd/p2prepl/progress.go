@@ -134,7 +134,7 @@ func formatMs(t float64) string {
 	switch {
 	case math.IsInf(t, 0) || math.IsNaN(t):
 		return fmt.Sprint(t)
-	case math.Abs(t) >= 1e15:
+	case math.Abs(t) >= 1e9:
 		return strconv.FormatFloat(t, 'g', 4, 64)
 	case math.Abs(t) >= 100 || t == math.Trunc(t):
 		return strconv.FormatFloat(t, 'f', 0, 64)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -239,7 +241,20 @@ func isInterruption(err error) bool {
 	return strings.Contains(s, "interrupt") || strings.Contains(s, "cancelled")
 }
 
-// interruptedAt extracts the time from an interruption error.
+// atTime finds the simulated time in messages such as "sim.run:
+// interrupted at t=4200 ms" or "at t=4200 ms, peer 3: ...".
+var atTime = regexp.MustCompile(`\bat t=([-+0-9.eE]+|[-+]?Inf) ms`)
+
+// interruptedAt extracts the simulated time an interruption stopped at
+// from its error message.
 func interruptedAt(err error) (float64, bool) {
-	return 0, false
+	if err == nil {
+		return 0, false
+	}
+	m := atTime.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, false
+	}
+	t, perr := strconv.ParseFloat(m[1], 64)
+	return t, perr == nil
 }

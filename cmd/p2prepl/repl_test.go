@@ -369,3 +369,74 @@ func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
 }
+
+// waitExit waits for the session's process to end and returns its status.
+func (s *session) waitExit() int {
+	s.t.Helper()
+	waited := make(chan error, 1)
+	go func() { waited <- s.cmd.Wait() }()
+	select {
+	case err := <-waited:
+		<-s.done
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		return 0
+	case <-time.After(wait):
+		s.t.Fatalf("p2prepl did not exit; output:\n%s", render(s.rest()))
+		return -1
+	}
+}
+
+func TestRunProgressAndInterrupt(t *testing.T) {
+	// On a terminal, a run longer than ~2 s shows its progress; Ctrl-C
+	// stops it with a message saying where.
+	s := startSession(t, filepath.Join(t.TempDir(), "history"), "run", "testdata/forever.star")
+	s.expect("events/s")
+	s.send("\x03")
+	s.expect("interrupted at t=")
+	if code := s.waitExit(); code != 130 {
+		t.Errorf("interrupted run: exit status %d, want 130", code)
+	}
+
+	// --quiet: no progress line.
+	s = startSession(t, filepath.Join(t.TempDir(), "history"), "run", "--quiet", "testdata/forever.star")
+	time.Sleep(2600 * time.Millisecond)
+	s.send("\x03")
+	out := s.expect("interrupted")
+	if code := s.waitExit(); code != 130 {
+		t.Errorf("interrupted run: exit status %d, want 130", code)
+	}
+	if strings.Contains(out, "events/s") {
+		t.Errorf("--quiet showed progress:\n%s", out)
+	}
+}
+
+func TestRunInteractive(t *testing.T) {
+	// run -i: the script's output, then a prompt with its globals.
+	s := startSession(t, filepath.Join(t.TempDir(), "history"), "run", "-i", "testdata/params.star", "--set", "n=5")
+	s.expect("n=5 name=world fast=False")
+	s.expect(">>> ")
+	if out := s.line("n * name"); out != "\"worldworldworldworldworld\"\n" {
+		t.Errorf("n * name printed %q", out)
+	}
+	if code := s.exit(); code != 0 {
+		t.Errorf("exit status %d", code)
+	}
+
+	// -i after a failing script: the error, then the prompt with what the
+	// script defined before it failed.
+	s = startSession(t, filepath.Join(t.TempDir(), "history"), "-i", "testdata/error.star")
+	s.expect("error.star:5")
+	s.expect(">>> ")
+	if out := s.line("balances"); out != "{\"alice\": 10}\n" {
+		t.Errorf("balances printed %q", out)
+	}
+	if code := s.exit(); code != 0 {
+		t.Errorf("exit status %d", code)
+	}
+}

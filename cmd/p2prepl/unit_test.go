@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+)
+
+func TestParseConfig(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		file    string
+		params  map[string]string
+		seed    uint64
+		seedSet bool
+		inter   bool
+	}{
+		{args: nil},
+		{args: []string{"x.star"}, file: "x.star"},
+		{args: []string{"--seed", "3", "x.star", "--set", "a=1", "-set=b=x=y"}, file: "x.star",
+			params: map[string]string{"a": "1", "b": "x=y"}, seed: 3, seedSet: true},
+		{args: []string{"x.star", "-i", "--seed=0"}, file: "x.star", seedSet: true, inter: true},
+		{args: []string{"--", "-weird.star"}, file: "-weird.star"},
+	} {
+		cfg, err := parseConfig(tc.args, false, io.Discard)
+		if err != nil {
+			t.Errorf("%q: %v", tc.args, err)
+			continue
+		}
+		params := tc.params
+		if params == nil {
+			params = map[string]string{}
+		}
+		if cfg.file != tc.file || cfg.opts.Seed != tc.seed || cfg.opts.SeedSet != tc.seedSet ||
+			cfg.interactive != tc.inter || !reflect.DeepEqual(cfg.opts.Params, params) {
+			t.Errorf("%q: got file=%q seed=%d/%v -i=%v params=%v", tc.args, cfg.file, cfg.opts.Seed, cfg.opts.SeedSet, cfg.interactive, cfg.opts.Params)
+		}
+	}
+	for _, args := range [][]string{{"--set", "novalue", "x.star"}, {"--seed", "-1", "x.star"}, {"a.star", "b.star"}, {"-i"}} {
+		if _, err := parseConfig(args, false, io.Discard); err == nil {
+			t.Errorf("%q: no error", args)
+		}
+	}
+	if _, err := parseConfig([]string{"--help"}, false, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("--help: %v", err)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	for _, tc := range []struct {
+		now, until, rate float64
+		want             string
+	}{
+		{4200, 10000, 1.23e6, "t=4200/10000 ms  1.2M events/s"},
+		{12.5, 50, 950, "t=12.5/50 ms  950 events/s"},
+		{3, 1e12, 12345, "t=3/1e+12 ms  12.3k events/s"},
+		{7, math.Inf(1), -1, "t=7 ms"},
+	} {
+		if got := progressLine(tc.now, tc.until, tc.rate); got != tc.want {
+			t.Errorf("progressLine(%v, %v, %v) = %q, want %q", tc.now, tc.until, tc.rate, got, tc.want)
+		}
+	}
+}
+
+func TestRateMeter(t *testing.T) {
+	var r rateMeter
+	t0 := time.Unix(0, 0)
+	if got := r.add(t0, 0); got != -1 {
+		t.Errorf("first sample: %v, want -1", got)
+	}
+	if got := r.add(t0.Add(500*time.Millisecond), 1000); got != 2000 {
+		t.Errorf("rate = %v, want 2000", got)
+	}
+	if got := r.add(t0.Add(time.Second), 100); got != -1 { // a new simulation
+		t.Errorf("after a reset: %v, want -1", got)
+	}
+}
+
+// fakeSim is a value with attributes, like a simulation.
+type fakeSim struct{ starlark.Tuple }
+
+func (fakeSim) AttrNames() []string { return []string{"now", "peers", "peers_of", "run"} }
+func (fakeSim) Attr(name string) (starlark.Value, error) {
+	if name == "network" {
+		panic("Attr must not be called for a name being completed")
+	}
+	if name == "now" {
+		return starlark.Float(0), nil
+	}
+	return starlark.None, nil
+}
+
+func TestComplete(t *testing.T) {
+	net := &starlarkstruct.Module{Name: "net", Members: starlark.StringDict{"regions": starlark.None, "latency": starlark.None}}
+	c := &completer{
+		globals:     starlark.StringDict{"sim": fakeSim{}, "simple": starlark.None, "_private": starlark.None, "mod": net},
+		predeclared: starlark.StringDict{"simulation": starlark.None},
+	}
+	for _, tc := range []struct {
+		line string
+		want []string
+	}{
+		{"sim", []string{"sim", "simple", "simulation"}},
+		{"x = sim.pe", []string{"peers", "peers_of"}},
+		{"print(sim.", []string{"now", "peers", "peers_of", "run"}},
+		{"mod.la", []string{"latency"}},
+		{"sim.now.", nil},       // a float has no attributes
+		{"f().pe", nil},         // never calls functions
+		{"sim.network.x", nil},  // not an attribute: no completion, no panic
+		{"1.5", nil},            // a number
+		{"le", []string{"len"}}, // universe builtins
+		{"de", []string{"def"}}, // keywords
+		{"_p", []string{"_private"}},
+		{"'sim.pe", nil},
+	} {
+		sfx, n := c.Do([]rune(tc.line), len([]rune(tc.line)))
+		var got []string
+		for _, s := range sfx {
+			word := tc.line[len(tc.line)-n:]
+			got = append(got, word+string(s))
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("complete %q = %q, want %q", tc.line, got, tc.want)
+		}
+	}
+	// Tab at the start of a line indents.
+	if sfx, n := c.Do([]rune("    "), 4); len(sfx) != 1 || string(sfx[0]) != "    " || n != 0 {
+		t.Errorf("Tab on a blank line: %q, %d", sfx, n)
+	}
+}
+
+func TestInterruptedAt(t *testing.T) {
+	for _, tc := range []struct {
+		msg  string
+		want float64
+		ok   bool
+	}{
+		{"sim.run: interrupted at t=4200.5 ms; the simulation is usable", 4200.5, true},
+		{"at t=12 ms, peer 3: Starlark computation cancelled: interrupted", 12, true},
+		{"Starlark computation cancelled: interrupted", 0, false},
+	} {
+		got, ok := interruptedAt(errors.New(tc.msg))
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("interruptedAt(%q) = %v, %v", tc.msg, got, ok)
+		}
+	}
+}
