@@ -99,7 +99,7 @@ func specString(name string, args starlark.Tuple, kwargs []starlark.Tuple) strin
 		parts = append(parts, short(a))
 	}
 	for _, kv := range kwargs {
-		parts = append(parts, fmt.Sprintf("%s=%s", kv[0].(starlark.String), short(kv[1])))
+		parts = append(parts, fmt.Sprintf("%s=%s", string(kv[0].(starlark.String)), short(kv[1])))
 	}
 	return name + "(" + strings.Join(parts, ", ") + ")"
 }

@@ -236,7 +236,7 @@ link=(a, b). at=None: now; otherwise at simulated time at.`, simSetLoss},
 		{"coverage", "sim.coverage(id, type=None) -> the fraction of peers (of that type) that have accepted message id.", simCoverage},
 		{"message_ids", "sim.message_ids() -> the tracked message ids, in creation order.", simMessageIDs},
 		{"versions", "sim.versions(id) -> the messages created with this id, oldest first (two or more when a producer equivocates).", simVersions},
-		{"load", "sim.load() -> per simulated second, struct(second, messages, bytes) of the traffic delivered.", simLoad},
+		{"load_series", "sim.load_series() -> per simulated second, struct(second, messages, bytes) of the traffic delivered (p2psimpy's per-second load; not called sim.load because load is a Starlark keyword).", simLoad},
 	}
 	for i, m := range simMethods {
 		simMethodIndex[m.name] = i

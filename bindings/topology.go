@@ -150,7 +150,7 @@ func init() {
 		{"topology.ring", "topology.ring(n) -> the cycle 1-2-...-n-1.", topoRing},
 		{"topology.star", "topology.star(n) -> hub 1 linked to leaves 2..n.", topoStar},
 		{"topology.from_edges", "topology.from_edges(edges, nodes=[]) -> a graph from a list of (a, b) pairs (either order, repeats merged), plus extra isolated nodes.", topoFromEdges},
-		{"topology.load", `topology.load(path) -> a graph read from an edge list file ("a b" per line, "node N" for isolated nodes, # comments). A relative path is looked up next to the script first, then in the output directory.`, topoLoad},
+		{"topology.from_file", `topology.from_file(path) -> a graph read from an edge list file ("a b" per line, "node N" for isolated nodes, # comments), as topology.save writes. A relative path is looked up next to the script first, then in the output directory. (It is not called topology.load because load is a Starlark keyword.)`, topoLoad},
 		{"topology.save", "topology.save(graph, path) -> None; writes the graph as an edge list file under the output directory (--out).", topoSave},
 		{"topology.attach_clients", `topology.attach_clients(graph, clients, k, seed=None) -> (graph, client_ids)
 
@@ -324,12 +324,12 @@ func topoLoad(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("topology.load: cannot open %s (looked in %s)", path, strings.Join(candidates, ", "))
+		return nil, fmt.Errorf("topology.from_file: cannot open %s (looked in %s)", path, strings.Join(candidates, ", "))
 	}
 	defer f.Close()
 	g, err := topology.ReadEdgeList(f)
 	if err != nil {
-		return nil, fmt.Errorf("topology.load: %s: %w", path, err)
+		return nil, fmt.Errorf("topology.from_file: %s: %w", path, err)
 	}
 	return &Graph{g}, nil
 }
