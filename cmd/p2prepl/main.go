@@ -73,17 +73,16 @@ func main() {
 func realMain(args []string, stdin io.ReadCloser, stdout, stderr io.Writer) (status int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "internal error: %v\n", r)
-			fmt.Fprintln(stderr, "This is a bug in p2prepl, not in your script; please report it with the script that caused it.")
-			if os.Getenv("P2PREPL_DEBUG") != "" {
-				stderr.Write(debug.Stack())
-			} else {
-				fmt.Fprintln(stderr, "(set P2PREPL_DEBUG=1 to see the Go stack)")
-			}
+			reportInternal(stderr, r)
 			status = exitInternal
 		}
 	}()
+	return dispatch(args, stdin, stdout, stderr)
+}
 
+// dispatch runs the command args names (a variable so that a test can
+// make it panic).
+var dispatch = func(args []string, stdin io.ReadCloser, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
 		case "help":
@@ -93,6 +92,26 @@ func realMain(args []string, stdin io.ReadCloser, stdout, stderr io.Writer) (sta
 		}
 	}
 	return runCommand(args, false, stdin, stdout, stderr)
+}
+
+// reportInternal prints a recovered Go panic as an internal error.
+func reportInternal(stderr io.Writer, r any) {
+	fmt.Fprintf(stderr, "internal error: %v\n", r)
+	fmt.Fprintln(stderr, "This is a bug in p2prepl, not in your script; please report it with the script that caused it.")
+	if os.Getenv("P2PREPL_DEBUG") != "" {
+		stderr.Write(debug.Stack())
+	} else {
+		fmt.Fprintln(stderr, "(set P2PREPL_DEBUG=1 to see the Go stack)")
+	}
+}
+
+// exitOnPanic ends the process with an internal error if the goroutine it
+// is deferred in panics; realMain cannot recover other goroutines' panics.
+func exitOnPanic() {
+	if r := recover(); r != nil {
+		reportInternal(os.Stderr, r)
+		os.Exit(exitInternal)
+	}
 }
 
 // config is the parsed command line of run (and of the bare REPL).
@@ -278,6 +297,7 @@ func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWri
 	done := make(chan struct{})
 	var interrupted atomic.Bool
 	go func() {
+		defer exitOnPanic()
 		select {
 		case <-sigs:
 			interrupted.Store(true)

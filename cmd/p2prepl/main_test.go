@@ -16,6 +16,9 @@ import (
 // it as a user would.
 var binary string
 
+// buildFlags are the go build flags of binary.
+var buildFlags []string
+
 func TestMain(m *testing.M) {
 	os.Exit(testMain(m))
 }
@@ -28,7 +31,8 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binary = filepath.Join(dir, "p2prepl")
-	build := exec.Command("go", "build", "-o", binary, ".")
+	args := append([]string{"build", "-o", binary}, buildFlags...)
+	build := exec.Command("go", append(args, ".")...)
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building p2prepl:", err)
@@ -163,6 +167,17 @@ func TestRunError(t *testing.T) {
 	r = p2prepl(t, "run", "testdata/no_such_file.star")
 	if r.code == 0 || !strings.Contains(r.stderr, "no_such_file.star") {
 		t.Errorf("missing file: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+}
+
+func TestRunLimits(t *testing.T) {
+	r := p2prepl(t, "run", "testdata/limits.star", "--max-steps", "10000")
+	if r.code == 0 || !strings.Contains(r.stderr, "step limit") || !strings.Contains(r.stderr, "limits.star:") {
+		t.Errorf("--max-steps: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	r = p2prepl(t, "run", "testdata/random.star", "--max-events", "100")
+	if r.code == 0 || !strings.Contains(r.stderr, "event limit") || !strings.Contains(r.stderr, "random.star:10") {
+		t.Errorf("--max-events: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 }
 

@@ -82,6 +82,7 @@ func (p *progressWriter) watch(running runningFunc) (stop func()) {
 	quit := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
+		defer exitOnPanic()
 		defer close(done)
 		start := time.Now()
 		tick := time.NewTicker(progressTick)

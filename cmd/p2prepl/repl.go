@@ -105,6 +105,7 @@ func repl(env *bindings.Env, globals starlark.StringDict, rio replIO) int {
 	signal.Notify(sigs, os.Interrupt)
 	defer signal.Stop(sigs)
 	go func() {
+		defer exitOnPanic()
 		for range sigs {
 			ev.interrupt()
 		}

@@ -153,3 +153,19 @@ func TestInterruptedAt(t *testing.T) {
 		}
 	}
 }
+
+func TestInternalError(t *testing.T) {
+	defer func(d func([]string, io.ReadCloser, io.Writer, io.Writer) int) { dispatch = d }(dispatch)
+	dispatch = func([]string, io.ReadCloser, io.Writer, io.Writer) int {
+		var m map[string]int
+		m["boom"]++ // a bug
+		return 0
+	}
+	var stderr strings.Builder
+	if status := realMain(nil, nil, io.Discard, &stderr); status != 2 {
+		t.Errorf("status %d, want 2", status)
+	}
+	if !strings.HasPrefix(stderr.String(), "internal error: assignment to entry in nil map\n") {
+		t.Errorf("stderr = %q", stderr.String())
+	}
+}
