@@ -242,6 +242,7 @@ Every distribution has .sample() (one draw), .sample(n) (a list), .mean,
 .var, .std; str(d) shows its scipy form. d1 + d2 is the sum of independent
 draws, d + x and d - x shift, d * x and d / x scale (dist.norm(50, 10) *
 Mbps). Draws use the current simulation's generator (see random).`)
+	registerMethod("dist", "", "sample", "d.sample(n=None) -> one draw (a float, or a value of a dist.sample), or a list of n draws.")
 	registerType("dist", "A distribution (see help(dist)): .sample(), .sample(n), .mean, .var, .std; +, -, *, / with numbers, + with dists.")
 }
 

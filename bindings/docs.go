@@ -15,10 +15,24 @@ import (
 // "dist.norm", "sim.run", "peer.send"), typeDocs by Starlark type name
 // ("simulation", "peer", "message", ...).
 var (
-	docsOnce sync.Once
-	funcDocs = map[string]string{}
-	typeDocs = map[string]string{}
+	docsOnce   sync.Once
+	funcDocs   = map[string]string{}
+	typeDocs   = map[string]string{}
+	methodDocs = map[string]string{} // "<Type()>.<method>"
+	aliasDocs  = map[string]string{} // "sim.run", "peer.send", "self.after"
 )
+
+// registerMethod documents a method of the values of Starlark type typ;
+// display is how scripts usually name the receiver ("sim", "peer",
+// "self"), for DocName and AllNames.
+func registerMethod(typ, display, name, doc string) {
+	registerDocs = append(registerDocs, func() {
+		methodDocs[typ+"."+name] = doc
+		if display != "" {
+			aliasDocs[display+"."+name] = doc
+		}
+	})
+}
 
 // registerDocs is filled by each file's init with functions adding to
 // funcDocs / typeDocs; they run once, on first use.
@@ -40,15 +54,14 @@ func Doc(v starlark.Value) string {
 	loadDocs()
 	switch x := v.(type) {
 	case *starlark.Builtin:
-		if d, ok := funcDocs[x.Name()]; ok {
-			return d
-		}
 		if r := x.Receiver(); r != nil {
-			if d, ok := funcDocs[r.Type()+"."+x.Name()]; ok {
-				return d
+			name := x.Name()
+			if i := strings.LastIndexByte(name, '.'); i >= 0 {
+				name = name[i+1:]
 			}
+			return methodDocs[r.Type()+"."+name]
 		}
-		return ""
+		return funcDocs[x.Name()]
 	case *starlarkstruct.Module:
 		return moduleDoc(x)
 	case *starlark.Function:
@@ -125,11 +138,10 @@ func DocName(name string) (string, bool) {
 			return d, true
 		}
 	}
-	if d, ok := funcDocs[name]; ok {
-		return d, true
-	}
-	if d, ok := typeDocs[name]; ok {
-		return d, true
+	for _, m := range []map[string]string{funcDocs, aliasDocs, typeDocs, methodDocs} {
+		if d, ok := m[name]; ok {
+			return d, true
+		}
 	}
 	return "", false
 }
@@ -157,8 +169,10 @@ func AllNames() []string {
 	for _, n := range Names() {
 		set[n] = true
 	}
-	for n := range funcDocs {
-		set[n] = true
+	for _, m := range []map[string]string{funcDocs, aliasDocs} {
+		for n := range m {
+			set[n] = true
+		}
 	}
 	out := make([]string, 0, len(set))
 	for n := range set {

@@ -107,9 +107,10 @@ type Env struct {
 	modules map[string]*moduleEntry
 
 	mu      sync.Mutex
-	active  map[*starlark.Thread]int // threads inside ExecFile / ExecREPLChunk
-	runs    []*runState              // simulations inside sim.run / sim.step
-	outputs []io.Closer              // files opened for scripts (traces)
+	active  map[*starlark.Thread]int  // threads inside ExecFile / ExecREPLChunk
+	threads map[*starlark.Thread]bool // every thread the Env has run
+	runs    []*runState               // simulations inside sim.run / sim.step
+	outputs []io.Closer               // files opened for scripts (traces)
 }
 
 type moduleEntry struct {
@@ -147,6 +148,7 @@ func NewEnv(opts Options) *Env {
 		usedParams: map[string]bool{},
 		modules:    map[string]*moduleEntry{},
 		active:     map[*starlark.Thread]int{},
+		threads:    map[*starlark.Thread]bool{},
 	}
 	e.fallback = rand.New(rand.NewPCG(seed, streamKey("random")))
 	e.fallbackTopo = rand.New(rand.NewPCG(seed, streamKey("topology")))
@@ -227,8 +229,12 @@ func (e *Env) begin(thread *starlark.Thread) func() {
 	e.mu.Lock()
 	first := e.active[thread] == 0
 	e.active[thread]++
+	e.threads[thread] = true
 	e.mu.Unlock()
 	if first {
+		// A new top-level evaluation: a fresh step budget, and no
+		// cancellation left over from an interrupt or a limit.
+		thread.Uncancel()
 		thread.SetMaxExecutionSteps(thread.ExecutionSteps() + e.opts.MaxSteps)
 	}
 	return func() {
@@ -293,12 +299,14 @@ func (e *Env) Interrupt() {
 	}
 }
 
-// Uncancel clears the cancellation of every thread Interrupt cancelled, so
-// that the session can carry on. Safe from any goroutine.
+// Uncancel clears the cancellation of every thread Interrupt (or a step
+// limit) cancelled, so that the session can carry on. Safe from any
+// goroutine. (ExecFile and ExecREPLChunk also start each evaluation
+// uncancelled.)
 func (e *Env) Uncancel() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for t := range e.active {
+	for t := range e.threads {
 		t.Uncancel()
 	}
 }

@@ -3,6 +3,7 @@ package bindings
 import (
 	"errors"
 	"fmt"
+	"math"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -136,9 +137,9 @@ func innermostPos(stack starlark.CallStack) string {
 func runContext(re *engine.RunError, what string) string {
 	var head string
 	if re.Peer < 0 {
-		head = fmt.Sprintf("at t=%s ms", fmtFloat(re.T))
+		head = fmt.Sprintf("at t=%s ms", fmtTime(re.T))
 	} else {
-		head = fmt.Sprintf("at t=%s ms, peer %d", fmtFloat(re.T), re.Peer)
+		head = fmt.Sprintf("at t=%s ms, peer %d", fmtTime(re.T), re.Peer)
 	}
 	detail := re.Err.Error()
 	detail = strings.TrimSuffix(detail, what)
@@ -152,4 +153,10 @@ func runContext(re *engine.RunError, what string) string {
 // fmtFloat formats a time or quantity compactly: 1234, 1234.5, 0.001.
 func fmtFloat(x float64) string {
 	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+// fmtTime formats a simulated time in ms to at most 3 decimals: 1234,
+// 108.898.
+func fmtTime(t float64) string {
+	return strconv.FormatFloat(math.Round(t*1000)/1000, 'f', -1, 64)
 }

@@ -106,7 +106,7 @@ and the peer's next inbound message waits. Calls add up:
 	}
 	for i, m := range peerMethods {
 		peerMethodIndex[m.name] = i
-		registerDoc("peer."+m.name, m.doc)
+		registerMethod("peer", "peer", m.name, m.doc)
 	}
 	registerType("peer", `A peer (from sim.add_peers, sim.add_peer, sim.peer(id), sim.peers).
 

@@ -252,7 +252,7 @@ func (in *Instance) Attr(name string) (starlark.Value, error) {
 	if v, ok := in.fields[name]; ok {
 		return v, nil
 	}
-	return nil, nil
+	return nil, starlark.NoSuchAttrError(fmt.Sprintf("self (a %s instance) has no attribute .%s; set it first, e.g. self.%s = ... in on_start", in.typ.name, name, name))
 }
 
 func (in *Instance) method(i int, name string, fn builtinFunc) *starlark.Builtin {
@@ -423,8 +423,10 @@ func (in *Instance) Timer(p *engine.Peer, tag int64) error {
 		t.active = false
 		delete(in.timers, tag)
 	}
-	_, err := in.s.call(t.fn, t.args)
-	return err
+	if _, err := in.s.call(t.fn, t.args); err != nil {
+		return fmt.Errorf("%s: timer %s: %w", in.typ.name, t.fn.Name(), err)
+	}
+	return nil
 }
 
 // delayArg reads a delay: a number >= 0, or a dist drawn now (negative
@@ -569,9 +571,10 @@ on self, not in top-level lists or dicts.
 	registerType("service_instance", "self inside a Starlark service: self.peer, self.config, self.sim, self.now, self.name, self.after(ms, fn, *args), self.every(ms, fn, *args, start=ms), self.cancel(timer), plus any attribute you set.")
 	registerType("timer", "A timer from self.after / self.every: .active, .at (next firing time), .cancel().")
 	registerType("service", "A configured service for services=[...]: .name, .config.")
-	registerDoc("self.after", "self.after(ms, fn, *args) -> timer; calls fn(self, *args) ms from now (ms: a number, or a dist drawn now).")
-	registerDoc("self.every", "self.every(ms, fn, *args, start=ms) -> timer; calls fn(self, *args) every ms, first after start ms (default one period); timer.cancel() stops it.")
-	registerDoc("self.cancel", "self.cancel(timer) -> None; stops a timer from self.after / self.every (None and finished timers are fine).")
+	registerMethod("service_instance", "self", "after", "self.after(ms, fn, *args) -> timer; calls fn(self, *args) ms from now (ms: a number, or a dist drawn now, negative draws counting as 0).")
+	registerMethod("service_instance", "self", "every", "self.every(ms, fn, *args, start=ms) -> timer; calls fn(self, *args) every ms, the first time after start ms (default: one period); timer.cancel() stops it.")
+	registerMethod("service_instance", "self", "cancel", "self.cancel(timer) -> None; stops a timer from self.after / self.every (None and finished timers are fine).")
+	registerMethod("timer", "timer", "cancel", "timer.cancel() -> None; stops the timer (a finished timer is fine).")
 }
 
 func optCallable(fn, param string, v starlark.Value) (starlark.Callable, error) {

@@ -97,10 +97,6 @@ read the results (sim.counters, sim.first_seen(id), peer.storage, ...).
 help(sim) lists everything a simulation has.`, builtinSimulation},
 	}
 	registerFuncs(simDefs)
-	for _, m := range simMethods {
-		registerDoc("sim."+m.name, m.doc)
-	}
-	registerType("simulation", simTypeDoc())
 }
 
 func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -240,7 +236,9 @@ link=(a, b). at=None: now; otherwise at simulated time at.`, simSetLoss},
 	}
 	for i, m := range simMethods {
 		simMethodIndex[m.name] = i
+		registerMethod("simulation", "sim", m.name, m.doc)
 	}
+	registerType("simulation", simTypeDoc())
 }
 
 func simTypeDoc() string {
@@ -765,9 +763,9 @@ func (s *Simulation) drive(thread *starlark.Thread, fn string, until float64, f 
 	case err == nil:
 		return nil
 	case errors.Is(err, engine.ErrInterrupted):
-		return fmt.Errorf("%s: interrupted at t=%s ms; the simulation is usable and sim.run(until = ...) carries on from there", fn, fmtFloat(s.sim.Now()))
+		return fmt.Errorf("%s: interrupted at t=%s ms; the simulation is usable and sim.run(until = ...) carries on from there", fn, fmtTime(s.sim.Now()))
 	case errors.Is(err, engine.ErrEventLimit):
-		return &LimitError{Msg: fmt.Sprintf("event limit reached: the simulation processed %d events, the limit, by t=%s ms (raise it with --max-events)", s.sim.Events(), fmtFloat(s.sim.Now()))}
+		return &LimitError{Msg: fmt.Sprintf("event limit reached: the simulation processed %d events, the limit, by t=%s ms (raise it with --max-events)", s.sim.Events(), fmtTime(s.sim.Now()))}
 	}
 	return err
 }

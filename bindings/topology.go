@@ -169,6 +169,15 @@ they draw from the "topology" stream of the simulation created last (or,
 before any simulation, of --seed), so the same script and seed give the
 same graph. A graph has .nodes, .edges, .n, .m, .neighbours(id),
 .has_edge(a, b), .degrees(), .connected(), .relabel(offset).`)
+	for name, doc := range map[string]string{
+		"neighbours": "graph.neighbours(node) -> the sorted neighbours of a node.",
+		"has_edge":   "graph.has_edge(a, b) -> True if a and b are linked.",
+		"degrees":    "graph.degrees() -> {node: degree}.",
+		"connected":  "graph.connected() -> True if every node can reach every other.",
+		"relabel":    "graph.relabel(offset) -> a copy with offset added to every node id (relabel(-1) gives networkx's 0..n-1).",
+	} {
+		registerMethod("graph", "graph", name, doc)
+	}
 	registerType("graph", "A topology graph (see help(topology)): .nodes, .edges, .n, .m, .neighbours(id), .has_edge(a, b), .degrees(), .connected(), .relabel(offset). Pass it to sim.add_peers.")
 }
 
