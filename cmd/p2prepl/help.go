@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/chzyer/readline"
 	"github.com/p2prepl/p2prepl/bindings"
 	"go.starlark.net/starlark"
 )
@@ -58,6 +59,10 @@ func listBuiltins(w io.Writer, predeclared starlark.StringDict) {
 		width = max(width, len(n))
 	}
 	width = min(width, 28)
+	cols := 0 // on a terminal, keep each entry on one line
+	if isTerminal(w) {
+		cols = readline.GetScreenWidth()
+	}
 	fmt.Fprintln(w, "Builtins (p2prepl help NAME, or help(NAME) in the REPL, for more):")
 	for _, n := range names {
 		doc, ok := bindings.DocName(n)
@@ -67,8 +72,20 @@ func listBuiltins(w io.Writer, predeclared starlark.StringDict) {
 			}
 		}
 		line := firstLine(doc)
+		if cols > 0 {
+			line = truncate(line, cols-width-4)
+		}
 		fmt.Fprintf(w, "  %-*s  %s\n", width, n, line)
 	}
+}
+
+// truncate shortens s to n runes, ending it with "..." if it was longer.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if n < 10 || len(r) <= n {
+		return s
+	}
+	return string(r[:n-3]) + "..."
 }
 
 // firstLine is the first non-blank line of s.

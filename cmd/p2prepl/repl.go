@@ -50,6 +50,9 @@ type replIO struct {
 // ~/.p2prepl_history.
 func historyPath() string {
 	if p, ok := os.LookupEnv("P2PREPL_HISTORY"); ok {
+		if p != "" {
+			os.MkdirAll(filepath.Dir(p), 0o755)
+		}
 		return p
 	}
 	if dir, err := os.UserConfigDir(); err == nil {

@@ -203,7 +203,7 @@ func (s *session) exit() int {
 }
 
 func TestREPL(t *testing.T) {
-	hist := filepath.Join(t.TempDir(), "history")
+	hist := filepath.Join(t.TempDir(), "new", "history")
 	s := startSession(t, hist)
 	s.expect(">>> ")
 
