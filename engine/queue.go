@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"slices"
@@ -43,9 +44,8 @@ func (ev *event) ttlHops() (ttl, hops int32) {
 
 // key orders events by (time, sequence): equal-time events run in the order
 // they were scheduled. id holds the sequence number in its high 32 bits and
-// the event's slab slot in its low 32 bits, so that a key is 16 bytes and
-// four sibling keys share one cache line; since sequence numbers are unique,
-// comparing ids compares sequence numbers.
+// the event's slab slot in its low 32 bits, so that a key is 16 bytes; since
+// sequence numbers are unique, comparing ids compares sequence numbers.
 type key struct {
 	t  float64
 	id uint64
@@ -55,41 +55,53 @@ func (a key) less(b key) bool {
 	return a.t < b.t || (a.t == b.t && a.id < b.id)
 }
 
-// lessBit is less as 0 or 1, computed without branches: event times are
-// never negative, -0 or NaN (see push), and for such floats the bit
-// patterns order like the numbers, so (t, id) compares as one 128-bit
-// unsigned integer, whose subtraction borrows exactly when a < b. Picking
-// the least of four siblings this way avoids mispredicted branches.
-func (a key) lessBit(b key) int {
-	_, borrow := bits.Sub64(a.id, b.id, 0)
-	_, borrow = bits.Sub64(math.Float64bits(a.t), math.Float64bits(b.t), borrow)
-	return int(borrow)
-}
-
 func (k key) slot() int32 { return int32(uint32(k.id)) }
 
-// The heap is 4-ary and its root sits at index heapRoot, after padding, so
-// that the four children of node i, at 4i-8 .. 4i-5, start at a multiple of
-// four keys: with the array 64-byte aligned (large allocations are), each
-// group of siblings is one cache line. A sift-down then touches one line
-// per level, over half as many levels as a binary heap.
-const heapRoot = 3
-
-func firstChild(i int) int { return 4*i - 8 }
-func parent(c int) int     { return c/4 + 2 }
-
-// queue is a 4-ary min-heap of keys over a slab of event payloads with a
-// free list. Steady-state push and pop allocate nothing.
+// queue is a radix heap of keys over a slab of event payloads with a free
+// list. Push and pop allocate only when a bucket outgrows its high-water
+// mark, mostly when simulated time crosses a power of two: in steady
+// state, nothing.
+//
+// A radix heap works for monotone priorities, which a discrete-event
+// simulation has: nothing is scheduled before now, the time of the last
+// event popped. Times are never negative (push maps -0 and anything not
+// > 0 to 0), so their float64 bit patterns order like the numbers. With
+// last the bits of the last time popped, a pending key whose bits differ
+// from last at most significantly at bit j sits in bucket j; keys at time
+// last sit in at, in sequence order. Every key of bucket j is earlier than
+// every key of a higher bucket, so the next event is at[head] or, when at
+// is used up, the least key of the lowest non-empty bucket. Popping it
+// moves that bucket's keys to lower buckets (relative to the new last).
+// A key only ever moves down, so it moves at most 64 times; in practice
+// about log2 of the number of keys it shares its buckets with, and each
+// move is sequential memory traffic, where a comparison heap follows a
+// chain of dependent loads through its tree. The order is exactly the
+// (time, sequence) order of a comparison heap.
 type queue struct {
-	heap []key // heap[heapRoot:] holds the keys
+	at   []key // keys at time last, in sequence order, from head on
+	head int
+	bkt  [64][]key
+	mask uint64 // bit j set when bkt[j] is not empty
+	last uint64 // bits of the last time popped; no pending key is earlier
+	n    int
+
+	// peekTime's find, reused by the pop that follows it. peekTime moves
+	// nothing, so that last stays <= now even when a run stops before the
+	// next event.
+	peeked bool
+	peekJ  int
+	peekI  int
+
 	slab []event
 	free []int32
 	seq  uint32 // sequence number of the last push
 }
 
-func (q *queue) Len() int { return max(len(q.heap)-heapRoot, 0) }
+func (q *queue) Len() int { return q.n }
 
-// push schedules ev at time t.
+// push schedules ev at time t, which must not be before the time of the
+// last event popped; the engine never schedules before now, and an earlier
+// time is taken as that time.
 func (q *queue) push(t float64, ev event) {
 	var slot int32
 	if n := len(q.free); n > 0 {
@@ -105,100 +117,120 @@ func (q *queue) push(t float64, ev event) {
 	}
 	q.seq++
 	if !(t > 0) {
-		// lessBit needs times >= 0 and not -0. The engine never schedules
-		// before now (>= 0); this also maps -0 (and a stray NaN) to 0.
-		t = 0
+		t = 0 // -0 (whose bits would order last) and a stray NaN
 	}
-	k := key{t: t, id: uint64(q.seq)<<32 | uint64(uint32(slot))}
-	if len(q.heap) < heapRoot {
-		q.heap = make([]key, heapRoot, 256)
+	tb := math.Float64bits(t)
+	if tb < q.last {
+		tb = q.last
+		t = math.Float64frombits(tb)
 	}
-	h := append(q.heap, k)
-	i := len(h) - 1
-	for i > heapRoot {
-		p := parent(i)
-		if !k.less(h[p]) {
-			break
+	q.n++
+	q.peeked = false
+	q.place(key{t: t, id: uint64(q.seq)<<32 | uint64(uint32(slot))}, tb)
+}
+
+// place files k, whose time has bits tb >= last, in at or its bucket.
+func (q *queue) place(k key, tb uint64) {
+	if tb == q.last {
+		q.at = append(q.at, k)
+		return
+	}
+	j := 63 - bits.LeadingZeros64(tb^q.last)
+	q.bkt[j] = append(q.bkt[j], k)
+	q.mask |= 1 << uint(j)
+}
+
+// least finds the next key when at is used up: bucket j, index i.
+func (q *queue) least() (j, i int) {
+	if q.peeked {
+		return q.peekJ, q.peekI
+	}
+	j = bits.TrailingZeros64(q.mask)
+	b := q.bkt[j]
+	for k := 1; k < len(b); k++ {
+		if b[k].less(b[i]) {
+			i = k
 		}
-		h[i] = h[p]
-		i = p
 	}
-	h[i] = k
-	q.heap = h
+	q.peeked, q.peekJ, q.peekI = true, j, i
+	return j, i
+}
+
+// peekTime is the time of the next event; callers check Len first.
+func (q *queue) peekTime() float64 {
+	if q.head < len(q.at) {
+		return q.at[q.head].t
+	}
+	j, i := q.least()
+	return q.bkt[j][i].t
+}
+
+// pop removes the earliest event and returns its time and payload.
+func (q *queue) pop() (float64, event) {
+	if q.head == len(q.at) {
+		q.advance()
+	}
+	top := q.at[q.head]
+	q.head++
+	if q.head == len(q.at) {
+		q.at, q.head = q.at[:0], 0
+	}
+	q.n--
+	slot := top.slot()
+	ev := q.slab[slot]
+	q.slab[slot] = event{}
+	q.free = append(q.free, slot)
+	return top.t, ev
+}
+
+// advance moves last to the next event's time, when at is used up: the
+// lowest non-empty bucket's keys move to at (those at the new last) or to
+// lower buckets. Buckets below it are empty and those above stay valid,
+// since the new last agrees with the old one above the bucket's bit.
+func (q *queue) advance() {
+	j, i := q.least()
+	q.peeked = false
+	b := q.bkt[j]
+	q.last = math.Float64bits(b[i].t)
+	q.bkt[j] = b[:0]
+	if j >= 52 {
+		// Above the mantissa's 52 bits, keys differ from last in the
+		// exponent: such a bucket fills only when time crosses a power of
+		// two (or leaves 0), a few dozen times in a run. Free it rather
+		// than keep room for every pending event in each of them.
+		q.bkt[j] = nil
+	}
+	q.mask &^= 1 << uint(j)
+	for _, k := range b {
+		q.place(k, math.Float64bits(k.t))
+	}
+	if len(q.at) > 1 {
+		// Keys tied at one time come from different buckets: put them in
+		// sequence order.
+		slices.SortFunc(q.at, func(a, b key) int { return cmp.Compare(a.id, b.id) })
+	}
 }
 
 // renumber gives the pending events fresh sequence numbers 1..n in their
 // current order, when the 32-bit counter is about to wrap (once every four
-// billion events). A sorted array is a valid heap, so sorting is enough.
+// billion events), and files them again.
 func (q *queue) renumber() {
-	h := q.heap[heapRoot:]
-	slices.SortFunc(h, func(a, b key) int {
+	all := make([]key, 0, q.n)
+	all = append(all, q.at[q.head:]...)
+	for j := range q.bkt {
+		all = append(all, q.bkt[j]...)
+		q.bkt[j] = q.bkt[j][:0]
+	}
+	slices.SortFunc(all, func(a, b key) int {
 		if a.less(b) {
 			return -1
 		}
 		return 1
 	})
-	for i := range h {
-		h[i].id = uint64(i+1)<<32 | uint64(uint32(h[i].id))
+	q.at, q.head, q.mask, q.peeked = q.at[:0], 0, 0, false
+	for i, k := range all {
+		k.id = uint64(i+1)<<32 | uint64(uint32(k.id))
+		q.place(k, math.Float64bits(k.t))
 	}
-	q.seq = uint32(len(h))
-}
-
-// peekTime is the time of the next event; callers check Len first.
-func (q *queue) peekTime() float64 { return q.heap[heapRoot].t }
-
-// pop removes the earliest event and returns its time and payload.
-//
-// It is Wegener's bottom-up variant: the hole left by the root moves down
-// to a leaf along the least children, and the heap's last key then sifts
-// up from there. The last key is nearly always among the latest, so it
-// rarely climbs, which saves a comparison per level over the classic
-// sift-down.
-func (q *queue) pop() (float64, event) {
-	h := q.heap
-	top := h[heapRoot]
-	slot := top.slot()
-	// Load the payload first: its cache miss overlaps the heap walk.
-	ev := q.slab[slot]
-	n := len(h) - 1
-	last := h[n]
-	h = h[:n]
-	if n > heapRoot {
-		i := heapRoot
-		for {
-			c := firstChild(i)
-			if c+3 < n {
-				a := c + h[c+1].lessBit(h[c])
-				b := c + 2 + h[c+3].lessBit(h[c+2])
-				a += (b - a) * h[b].lessBit(h[a])
-				h[i] = h[a]
-				i = a
-				continue
-			}
-			if c < n {
-				m := c
-				for j := c + 1; j < n; j++ {
-					if h[j].less(h[m]) {
-						m = j
-					}
-				}
-				h[i] = h[m]
-				i = m
-			}
-			break
-		}
-		for i > heapRoot {
-			p := parent(i)
-			if !last.less(h[p]) {
-				break
-			}
-			h[i] = h[p]
-			i = p
-		}
-		h[i] = last
-	}
-	q.heap = h
-	q.slab[slot] = event{}
-	q.free = append(q.free, slot)
-	return top.t, ev
+	q.seq = uint32(len(all))
 }

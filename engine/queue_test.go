@@ -54,7 +54,10 @@ func TestQueueOrder(t *testing.T) {
 	}
 }
 
-// TestQueueInterleaved pushes and pops at random against a sorted model.
+// TestQueueInterleaved pushes and pops at random against a model, with
+// times that tie, differ by a hair or by orders of magnitude, cross powers
+// of two and include +Inf, and never precede the last time popped (the
+// simulation's now).
 func TestQueueInterleaved(t *testing.T) {
 	var q queue
 	r := rand.New(rand.NewPCG(3, 4))
@@ -64,9 +67,26 @@ func TestQueueInterleaved(t *testing.T) {
 	}
 	var model []item
 	now, seq := 0.0, int64(0)
-	for step := 0; step < 20000; step++ {
-		if len(model) == 0 || r.IntN(3) > 0 {
-			tm := now + float64(r.IntN(20))
+	step := func() float64 {
+		switch r.IntN(8) {
+		case 0:
+			return 0
+		case 1:
+			return math.Nextafter(now, math.Inf(1)) - now
+		case 2:
+			return float64(r.IntN(3))
+		case 3:
+			return r.ExpFloat64() * 1e6
+		case 4:
+			if r.IntN(50) == 0 {
+				return math.Inf(1)
+			}
+		}
+		return r.ExpFloat64() * 10
+	}
+	for i := 0; i < 50000; i++ {
+		if len(model) == 0 || r.IntN(5) < 3 {
+			tm := now + step()
 			seq++
 			q.push(tm, event{kind: evFunc, tag: seq})
 			model = append(model, item{tm, seq})
@@ -78,11 +98,19 @@ func TestQueueInterleaved(t *testing.T) {
 				best = i
 			}
 		}
+		if q.Len() != len(model) {
+			t.Fatalf("step %d: Len %d, want %d", i, q.Len(), len(model))
+		}
+		if pt := q.peekTime(); pt != model[best].t {
+			t.Fatalf("step %d: peekTime %g, want %g", i, pt, model[best].t)
+		}
 		tm, ev := q.pop()
 		if tm != model[best].t || ev.tag != model[best].seq {
-			t.Fatalf("step %d: got (%g, %d), want (%g, %d)", step, tm, ev.tag, model[best].t, model[best].seq)
+			t.Fatalf("step %d: got (%g, %d), want (%g, %d)", i, tm, ev.tag, model[best].t, model[best].seq)
 		}
-		now = tm
+		if !math.IsInf(tm, 1) {
+			now = tm
+		}
 		model = append(model[:best], model[best+1:]...)
 	}
 }
@@ -156,8 +184,8 @@ func TestQueueRenumber(t *testing.T) {
 }
 
 // TestQueueNegativeZero: an event at -0 is an event at 0, ordered by
-// scheduling order among other events at 0 (the branch-free comparison
-// orders times by their bits, where -0 would come last).
+// scheduling order among other events at 0 (the radix heap orders times by
+// their bits, where -0 would come last).
 func TestQueueNegativeZero(t *testing.T) {
 	var q queue
 	negZero := math.Copysign(0, -1)
@@ -176,6 +204,29 @@ func TestQueueNegativeZero(t *testing.T) {
 	for i, w := range want {
 		if _, ev := q.pop(); ev.tag != w {
 			t.Fatalf("pop %d: got event %d, want %d", i, ev.tag, w)
+		}
+	}
+}
+
+// A run that stops before the next event (at 100) peeks at it; an event
+// then scheduled earlier (at 60) still comes first, at its own time.
+func TestQueuePeekThenEarlierPush(t *testing.T) {
+	var q queue
+	q.push(10, event{tag: 1})
+	q.push(100, event{tag: 2})
+	if tm, _ := q.pop(); tm != 10 {
+		t.Fatalf("first pop at %g", tm)
+	}
+	if pt := q.peekTime(); pt != 100 {
+		t.Fatalf("peekTime %g, want 100", pt)
+	}
+	q.push(60, event{tag: 3})
+	for _, want := range []struct {
+		t   float64
+		tag int64
+	}{{60, 3}, {100, 2}} {
+		if tm, ev := q.pop(); tm != want.t || ev.tag != want.tag {
+			t.Fatalf("popped (%g, %d), want (%g, %d)", tm, ev.tag, want.t, want.tag)
 		}
 	}
 }
