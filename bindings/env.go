@@ -111,6 +111,7 @@ type Env struct {
 	threads map[*starlark.Thread]bool // every thread the Env has run
 	runs    []*runState               // simulations inside sim.run / sim.step
 	outputs []io.Closer               // files opened for scripts (traces)
+	runWall time.Duration             // wall time spent inside sim.run / sim.step
 }
 
 type moduleEntry struct {
@@ -327,11 +328,13 @@ func (e *Env) Running() (now, until float64, events uint64, ok bool) {
 
 func (e *Env) enterRun(s *engine.Sim, until float64) func() {
 	r := &runState{sim: s, until: until}
+	start := time.Now()
 	e.mu.Lock()
 	e.runs = append(e.runs, r)
 	e.mu.Unlock()
 	return func() {
 		e.mu.Lock()
+		e.runWall += time.Since(start)
 		for i, x := range e.runs {
 			if x == r {
 				e.runs = append(e.runs[:i], e.runs[i+1:]...)
@@ -340,6 +343,14 @@ func (e *Env) enterRun(s *engine.Sim, until float64) func() {
 		}
 		e.mu.Unlock()
 	}
+}
+
+// RunWall is the wall-clock time spent inside sim.run and sim.step so far,
+// for reporting the run alone apart from script set-up.
+func (e *Env) RunWall() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.runWall
 }
 
 // Close flushes and closes the files scripts opened (event traces). The

@@ -287,22 +287,56 @@ func (m *Message) describe() string {
 	return fmt.Sprintf("a %q message", m.Kind())
 }
 
+// The hot methods (send, forward, gossip, broadcast) unpack their
+// arguments by hand: starlark.UnpackArgs makes its targets escape, which
+// costs an allocation per argument on every call from a handler.
+
+// argsOf binds positional and keyword arguments to the named parameters
+// (at most 4), in order; a missing one stays nil.
+func argsOf(fn string, names []string, required int, args starlark.Tuple, kwargs []starlark.Tuple) ([4]starlark.Value, error) {
+	var out [4]starlark.Value
+	if len(args) > len(names) {
+		return out, fmt.Errorf("%s: got %d arguments, want at most %d", fn, len(args), len(names))
+	}
+	copy(out[:], args)
+	for _, kv := range kwargs {
+		k := string(kv[0].(starlark.String))
+		i := 0
+		for i < len(names) && names[i] != k {
+			i++
+		}
+		if i == len(names) {
+			return out, fmt.Errorf("%s: unexpected keyword argument %s", fn, k)
+		}
+		if out[i] != nil {
+			return out, fmt.Errorf("%s: got multiple values for parameter %s", fn, k)
+		}
+		out[i] = kv[1]
+	}
+	for i := 0; i < required; i++ {
+		if out[i] == nil {
+			return out, fmt.Errorf("%s: missing argument for %s", fn, names[i])
+		}
+	}
+	return out, nil
+}
+
+var sendParams = []string{"to", "msg"}
+
 func peerSend(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	p := recv(b)
-	var to, mv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "to", &to, "msg", &mv); err != nil {
+	a, err := argsOf("peer.send", sendParams, 2, args, kwargs)
+	if err != nil {
 		return nil, err
 	}
-	return p.send(b.Name(), to, mv, false)
+	return recv(b).send("peer.send", a[0], a[1], false)
 }
 
 func peerForward(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	p := recv(b)
-	var to, mv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "to", &to, "msg", &mv); err != nil {
+	a, err := argsOf("peer.forward", sendParams, 2, args, kwargs)
+	if err != nil {
 		return nil, err
 	}
-	return p.send(b.Name(), to, mv, true)
+	return recv(b).send("peer.forward", a[0], a[1], true)
 }
 
 func (p *Peer) send(fn string, to, mv starlark.Value, mustForward bool) (starlark.Value, error) {
@@ -339,25 +373,38 @@ func (p *Peer) send(fn string, to, mv starlark.Value, mustForward bool) (starlar
 	return starlark.None, nil
 }
 
+var (
+	gossipParams    = []string{"msg", "fanout", "exclude", "except_type"}
+	broadcastParams = []string{"msg", "exclude", "except_type"}
+)
+
+func orNone(v starlark.Value) starlark.Value {
+	if v == nil {
+		return starlark.None
+	}
+	return v
+}
+
 func peerGossip(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	p := recv(b)
-	var mv starlark.Value
-	fanout := 3
-	var exclude, except starlark.Value = starlark.None, starlark.None
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "msg", &mv, "fanout?", &fanout, "exclude?", &exclude, "except_type?", &except); err != nil {
+	a, err := argsOf("peer.gossip", gossipParams, 1, args, kwargs)
+	if err != nil {
 		return nil, err
 	}
-	return p.gossip(b.Name(), mv, fanout, exclude, except)
+	fanout := 3
+	if a[1] != nil {
+		if fanout, err = intArg("peer.gossip", "fanout", a[1]); err != nil {
+			return nil, err
+		}
+	}
+	return recv(b).gossip("peer.gossip", a[0], fanout, orNone(a[2]), orNone(a[3]))
 }
 
 func peerBroadcast(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	p := recv(b)
-	var mv starlark.Value
-	var exclude, except starlark.Value = starlark.None, starlark.None
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "msg", &mv, "exclude?", &exclude, "except_type?", &except); err != nil {
+	a, err := argsOf("peer.broadcast", broadcastParams, 1, args, kwargs)
+	if err != nil {
 		return nil, err
 	}
-	return p.gossip(b.Name(), mv, -1, exclude, except)
+	return recv(b).gossip("peer.broadcast", a[0], -1, orNone(a[1]), orNone(a[2]))
 }
 
 func (p *Peer) gossip(fn string, mv starlark.Value, fanout int, exclude, except starlark.Value) (starlark.Value, error) {
