@@ -158,33 +158,3 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
-
-// helpBuiltin is the REPL's help(x), for when bindings does not provide
-// one: help(x) shows x's documentation, help("name") a builtin's by name,
-// help() lists the builtins.
-func helpBuiltin(env *bindings.Env, w io.Writer) *starlark.Builtin {
-	return starlark.NewBuiltin("help", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		var x starlark.Value
-		if err := starlark.UnpackPositionalArgs("help", args, kwargs, 0, &x); err != nil {
-			return nil, err
-		}
-		predeclared := env.Predeclared()
-		switch x := x.(type) {
-		case nil:
-			listBuiltins(w, predeclared)
-		case starlark.String:
-			v, err := resolveName(predeclared, string(x))
-			if err != nil {
-				return nil, fmt.Errorf("help: %v", err)
-			}
-			fmt.Fprintln(w, docOf(string(x), v))
-		default:
-			name := x.Type()
-			if n, ok := x.(interface{ Name() string }); ok {
-				name = n.Name()
-			}
-			fmt.Fprintln(w, docOf(name, x))
-		}
-		return starlark.None, nil
-	})
-}

@@ -70,14 +70,13 @@ func historyPath() string {
 // repl reads, evaluates and prints until Ctrl-D. globals are the script's
 // when started with -i. It returns the exit status.
 func repl(env *bindings.Env, globals starlark.StringDict, rio replIO) int {
-	g := make(starlark.StringDict, len(globals)+1)
+	// The REPL's globals: a copy, since a script's globals are frozen.
+	// bindings adds the builtins (help included) at the first chunk.
+	g := make(starlark.StringDict, len(globals))
 	for k, v := range globals {
 		g[k] = v
 	}
 	predeclared := env.Predeclared()
-	if _, ok := predeclared["help"]; !ok {
-		g["help"] = helpBuiltin(env, rio.stdout)
-	}
 
 	cfg := &readline.Config{
 		Prompt:            ps1,
