@@ -192,6 +192,8 @@ func TestLoad(t *testing.T) {
 	write("cycle_a.star", "load('cycle_b.star', 'b')\na = 1\n")
 	write("cycle_b.star", "load('cycle_a.star', 'a')\nb = 1\n")
 	write("bad.star", "load('@stdlib/nope.star', 'x')\n")
+	write("broken.star", "def f():\n    return 1 // 0\nx = f()\n")
+	write("uses_broken.star", "y = 1\nload('broken.star', 'x')\n")
 	e, th, _ := testEnv(t, Options{})
 	e.SetStdlib(fstest.MapFS{"consensus.star": {Data: []byte("def quorum(n):\n    return n // 2 + 1\n")}})
 	g, err := e.ExecFile(th, filepath.Join(dir, "main.star"), nil)
@@ -209,6 +211,14 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := e.ExecFile(th, filepath.Join(dir, "x.star"), "load('missing.star', 'y')\n"); err == nil || !strings.Contains(err.Error(), "cannot load") {
 		t.Errorf("missing file: %v", err)
+	}
+	// An error inside a loaded module shows both files.
+	_, err = e.ExecFile(th, filepath.Join(dir, "uses_broken.star"), nil)
+	msg := FormatError(err)
+	for _, want := range []string{"broken.star:2:14: floored division by zero", "uses_broken.star:2:1: in <toplevel>", "broken.star:3:6: in <toplevel>", "broken.star:2:14: in f"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("load error lacks %q:\n%s", want, msg)
+		}
 	}
 }
 

@@ -74,12 +74,19 @@ func FormatError(err error) string {
 		return sb.String()
 	}
 
-	// The innermost EvalError has the deepest stack (a handler's stack
-	// includes the sim.run call that ran it).
+	// The innermost EvalError has the deepest stack: a handler's stack
+	// includes the sim.run call that ran it. A module that failed to load
+	// ran on a thread of its own: its stack follows the loading file's.
 	var inner *starlark.EvalError
+	var stack starlark.CallStack
 	for x := err; x != nil; x = errors.Unwrap(x) {
 		if ee, ok := x.(*starlark.EvalError); ok {
 			inner = ee
+			if hasPrefix(ee.CallStack, stack) {
+				stack = ee.CallStack
+			} else {
+				stack = append(append(starlark.CallStack(nil), stack...), ee.CallStack...)
+			}
 		}
 	}
 	var ie *InternalError
@@ -111,14 +118,26 @@ func FormatError(err error) string {
 		sb.WriteString("\n  ")
 		sb.WriteString(ctx)
 	}
-	if inner != nil && len(inner.CallStack) > 0 {
+	if len(stack) > 0 {
 		sb.WriteByte('\n')
-		sb.WriteString(strings.TrimRight(inner.CallStack.String(), "\n"))
+		sb.WriteString(strings.TrimRight(stack.String(), "\n"))
 	} else if isInternal && ie.Where != "" {
 		sb.WriteByte('\n')
 		sb.WriteString(strings.TrimRight(ie.Where, "\n"))
 	}
 	return sb.String()
+}
+
+func hasPrefix(s, prefix starlark.CallStack) bool {
+	if len(prefix) > len(s) {
+		return false
+	}
+	for i, f := range prefix {
+		if s[i].Name != f.Name || s[i].Pos != f.Pos {
+			return false
+		}
+	}
+	return true
 }
 
 // innermostPos is the position of the innermost Starlark (not builtin)

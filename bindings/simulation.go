@@ -839,7 +839,6 @@ func simAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 		return nil, fmt.Errorf("sim.at: fn must be a function (got %s)", args[1].Type())
 	}
 	rest := append(starlark.Tuple(nil), args[2:]...)
-	rest.Freeze()
 	err = s.sim.Schedule(t, func() error {
 		_, err := s.call(fn, rest)
 		return err
