@@ -256,7 +256,7 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 	if cfg.file != "" {
 		var globals starlark.StringDict
 		globals, status = runScript(env, cfg, stdin, out, stderr)
-		if status == exitOK {
+		if status == exitOK && !cfg.interactive { // the REPL may read them later
 			for _, k := range env.UnusedParams() {
 				fmt.Fprintf(stderr, "p2prepl: warning: --set %s=... was never read (no param(%q) in the script)\n", k, k)
 			}
