@@ -10,6 +10,7 @@ import (
 	starlarktime "go.starlark.net/lib/time"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
 )
 
 // builtinFunc is the signature of every builtin implementation.
@@ -75,6 +76,9 @@ the string). Without --set name=..., returns default.
 
   n = param("n", 100)           # p2prepl run x.star --set n=1000
   strict = param("strict", False)`, builtinParam},
+		{"sum", `sum(iterable, start=0) -> start plus every element (numbers), as Python's sum.
+
+  mean = sum(times) / len(times)`, builtinSum},
 		{"help", `help(x) -> None
 
 Prints the documentation of x: a builtin, a module (dist, topology,
@@ -181,4 +185,25 @@ func builtinHelp(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	}
 	fmt.Fprintln(e.opts.Stdout, d)
 	return starlark.None, nil
+}
+
+func builtinSum(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var it starlark.Iterable
+	var acc starlark.Value = starlark.MakeInt(0)
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "iterable", &it, "start?", &acc); err != nil {
+		return nil, err
+	}
+	iter := it.Iterate()
+	defer iter.Done()
+	var x starlark.Value
+	for i := 0; iter.Next(&x); i++ {
+		if _, ok := toFloat(x); !ok {
+			return nil, fmt.Errorf("sum: element %d is %s %s, not a number", i, x.Type(), short(x))
+		}
+		var err error
+		if acc, err = starlark.Binary(syntax.PLUS, acc, x); err != nil {
+			return nil, fmt.Errorf("sum: %w", err)
+		}
+	}
+	return acc, nil
 }

@@ -34,6 +34,16 @@ func registerMethod(typ, display, name, doc string) {
 	})
 }
 
+// DocProviders let sibling packages (table, plot) document their own
+// values: Doc asks each provider first. DocMaps give their docs by
+// qualified name ("table.sort") for DocName and AllNames. Add to them
+// from an init function of this package (bindings imports the siblings,
+// not the reverse).
+var (
+	docProviders []func(starlark.Value) (string, bool)
+	docMaps      []func() map[string]string
+)
+
 // registerDocs is filled by each file's init with functions adding to
 // funcDocs / typeDocs; they run once, on first use.
 var registerDocs []func()
@@ -52,6 +62,11 @@ func loadDocs() {
 // string, or a service's doc. It returns "" when there is none.
 func Doc(v starlark.Value) string {
 	loadDocs()
+	for _, p := range docProviders {
+		if d, ok := p(v); ok && d != "" {
+			return d
+		}
+	}
 	switch x := v.(type) {
 	case *starlark.Builtin:
 		if r := x.Receiver(); r != nil {
@@ -143,6 +158,11 @@ func DocName(name string) (string, bool) {
 			return d, true
 		}
 	}
+	for _, dm := range docMaps {
+		if d, ok := dm()[name]; ok {
+			return d, true
+		}
+	}
 	return "", false
 }
 
@@ -171,6 +191,11 @@ func AllNames() []string {
 	}
 	for _, m := range []map[string]string{funcDocs, aliasDocs} {
 		for n := range m {
+			set[n] = true
+		}
+	}
+	for _, dm := range docMaps {
+		for n := range dm() {
 			set[n] = true
 		}
 	}

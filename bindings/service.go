@@ -106,7 +106,30 @@ func (t *ServiceType) configure(kwargs []starlark.Tuple) (*ServiceSpec, error) {
 	}
 	conf := starlarkstruct.FromStringDict(starlark.String(t.name+".config"), cfg)
 	conf.Freeze()
-	return &ServiceSpec{name: t.name, typ: t, config: conf, given: given}, nil
+	return &ServiceSpec{name: t.name, typ: t, config: &Config{conf}, given: given}, nil
+}
+
+// Config is self.config: the service's defaults merged with its
+// configuration, read as self.config.rate or self.config["rate"]. Its
+// values are frozen (every instance shares them).
+type Config struct {
+	*starlarkstruct.Struct
+}
+
+var _ starlark.Mapping = (*Config)(nil)
+
+func (c *Config) Type() string { return "config" }
+
+func (c *Config) Get(k starlark.Value) (starlark.Value, bool, error) {
+	name, ok := starlark.AsString(k)
+	if !ok {
+		return nil, false, fmt.Errorf("config keys are parameter names (strings), got %s", k.Type())
+	}
+	v, err := c.Struct.Attr(name)
+	if err != nil || v == nil {
+		return nil, false, nil
+	}
+	return v, true, nil
 }
 
 // ServiceSpec is a configured service, ready for services=[...]: every
@@ -114,7 +137,7 @@ func (t *ServiceType) configure(kwargs []starlark.Tuple) (*ServiceSpec, error) {
 type ServiceSpec struct {
 	name   string
 	typ    *ServiceType // nil for a built-in service
-	config *starlarkstruct.Struct
+	config *Config
 	given  []string
 	// build makes a built-in service instance for a simulation.
 	build func(s *Simulation) (engine.Service, error)
