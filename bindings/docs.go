@@ -8,6 +8,9 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+
+	"github.com/p2prepl/p2prepl/bindings/plot"
+	"github.com/p2prepl/p2prepl/bindings/table"
 )
 
 // Doc strings live in two static tables filled at init from the builtin
@@ -43,6 +46,11 @@ var (
 	docProviders []func(starlark.Value) (string, bool)
 	docMaps      []func() map[string]string
 )
+
+func init() {
+	docProviders = append(docProviders, table.Doc, plot.Doc)
+	docMaps = append(docMaps, table.Docs, plot.Docs)
+}
 
 // registerDocs is filled by each file's init with functions adding to
 // funcDocs / typeDocs; they run once, on first use.
