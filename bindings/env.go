@@ -1,30 +1,3 @@
-// Package bindings exposes the p2prepl engine to Starlark: the builtins a
-// script sees (simulation, network, dist, topology, message, service, the
-// built-in services, random, units, param, help, json, math, time, struct),
-// the values they return (simulations, peers, messages, distributions,
-// graphs, service instances), the @stdlib loader, and the error formatting
-// that turns every failure into one clear message.
-//
-// An Env holds the settings of one session (seed, parameters, output
-// directory, limits) and the state shared by its threads. cmd/p2prepl
-// creates one Env per process:
-//
-//	env := bindings.NewEnv(bindings.Options{Seed: 1, OutDir: ".", Stdout: os.Stdout})
-//	thread := env.NewThread("main")
-//	globals, err := env.ExecFile(thread, "gossip.star", nil)
-//	if err != nil {
-//		fmt.Fprintln(os.Stderr, bindings.FormatError(err))
-//		os.Exit(1)
-//	}
-//
-// Dialect. Every file and REPL chunk is parsed with FileOptions(): set(),
-// while loops, top-level if/for/while, global reassignment and recursion
-// are all allowed, because scripts are user experiments, not hermetic
-// build files.
-//
-// Concurrency. A Starlark thread and the simulations it drives run on one
-// goroutine. Interrupt, Uncancel and Running are the only methods that may
-// be called from another goroutine (a signal handler or a progress ticker).
 package bindings
 
 import (

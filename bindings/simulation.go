@@ -193,7 +193,8 @@ region: a region name, or a dist.sample over names drawn per peer
 upload, download: bandwidth in bits per second, a number or a dist drawn
   per peer (50 * Mbps, dist.norm(50, 10) * Mbps); 0 means unlimited.
 validate: fn(peer, msg) -> True/False run on every inbound message before
-  the services; it may charge processing time with peer.busy(ms).
+  the services; it may charge processing time with peer.busy(ms). (msg.first
+  is not known yet while validating; peer.seen(msg.id) is.)
 services: service values (gossip(), producer(rate=5), my_service(x=1));
   every peer gets its own instance of each.
 nodes: with a graph, add only these nodes (the graph's edges are connected
