@@ -119,6 +119,7 @@ func (e *Env) makePredeclared() starlark.StringDict {
 	d["dist"] = module("dist", distDefs, nil)
 	d["topology"] = module("topology", topologyDefs, nil)
 	d["random"] = module("random", randomDefs, nil)
+	addAnalysis(d)
 	d.Freeze()
 	return d
 }

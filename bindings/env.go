@@ -173,6 +173,7 @@ func (e *Env) NewThread(name string) *starlark.Thread {
 		t.Cancel(fmt.Sprintf("step limit reached: more than %d Starlark execution steps (raise it with --max-steps)", e.opts.MaxSteps))
 	}
 	t.SetLocal(envKey, e)
+	e.setFiles(t)
 	starlarktime.SetNow(t, func() (time.Time, error) {
 		now := 0.0
 		if s := e.current; s != nil {
