@@ -34,7 +34,7 @@ const (
 	exitInterrupted = 130
 )
 
-const usageText = `p2prepl: a discrete-event simulator of peer-to-peer networks, driven by Starlark.
+var usageText = fmt.Sprintf(`p2prepl: a discrete-event simulator of peer-to-peer networks, driven by Starlark.
 
 Usage:
   p2prepl [flags]                  open the REPL
@@ -49,8 +49,9 @@ Flags (before or after FILE.star):
   --set key=value   a parameter the script reads with param("key"); repeatable
   --out DIR         directory the script writes its files to (default ".";
                     created if missing)
-  --max-steps N     stop after N Starlark execution steps (0: no limit)
-  --max-events N    stop a simulation after N events (0: no limit)
+  --max-steps N     Starlark execution steps allowed to the script, and to
+                    each REPL input (default %d)
+  --max-events N    events allowed to each simulation (default %d)
   --quiet           no progress line on stderr during long runs
   -i                after the script, open the REPL with its globals
   -h, --help        show this help
@@ -63,7 +64,7 @@ in $P2PREPL_HISTORY, else in <user config dir>/p2prepl/history.
 
 Exit status: 0 on success, 1 when the script fails, 2 for a bad command
 line or an internal error, 130 when interrupted.
-`
+`, bindings.DefaultMaxSteps, bindings.DefaultMaxEvents)
 
 func main() {
 	os.Exit(realMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
