@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"sync/atomic"
 )
 
@@ -77,12 +78,16 @@ type RunError struct {
 
 func (e *RunError) Error() string {
 	if e.Peer < 0 {
-		return fmt.Sprintf("at t=%g ms: %v", e.T, e.Err)
+		return fmt.Sprintf("at t=%s ms: %v", FormatTime(e.T), e.Err)
 	}
-	return fmt.Sprintf("at t=%g ms, peer %d: %v", e.T, e.Peer, e.Err)
+	return fmt.Sprintf("at t=%s ms, peer %d: %v", FormatTime(e.T), e.Peer, e.Err)
 }
 
 func (e *RunError) Unwrap() error { return e.Err }
+
+// FormatTime prints a simulated time in plain decimals (1777011.5, not
+// 1.7770115e+06), the way people read milliseconds.
+func FormatTime(t float64) string { return strconv.FormatFloat(t, 'f', -1, 64) }
 
 // New creates an empty simulation.
 func New(cfg Config) *Sim {
