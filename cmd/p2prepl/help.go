@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/p2prepl/p2prepl/internal/spell"
 	"io"
 	"strings"
 
@@ -129,7 +130,7 @@ func suggest(name string, predeclared starlark.StringDict) string {
 	cands := append(bindings.AllNames(), predeclared.Keys()...)
 	best, bestD := "", len(name)/2+2
 	for _, c := range cands {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d < bestD {
+		if d := spell.Distance(strings.ToLower(name), strings.ToLower(c)); d < bestD {
 			best, bestD = c, d
 		}
 	}
@@ -137,24 +138,4 @@ func suggest(name string, predeclared starlark.StringDict) string {
 		return "; p2prepl help lists them all"
 	}
 	return fmt.Sprintf(" (did you mean %s?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

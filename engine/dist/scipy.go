@@ -3,6 +3,7 @@ package dist
 import (
 	"errors"
 	"fmt"
+	"github.com/p2prepl/p2prepl/internal/spell"
 	"slices"
 	"strings"
 )
@@ -146,7 +147,7 @@ func suggest(name string, names []string) string {
 	}
 	best, bestD := "", 3
 	for _, n := range names {
-		if d := editDistance(lower, n); d < bestD {
+		if d := spell.Distance(lower, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -159,25 +160,4 @@ func suggest(name string, names []string) string {
 		}
 	}
 	return ""
-}
-
-// editDistance is the Levenshtein distance between a and b (bytes).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
