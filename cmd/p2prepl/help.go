@@ -2,13 +2,14 @@ package main
 
 import (
 	"fmt"
-	"github.com/p2prepl/p2prepl/internal/spell"
 	"io"
 	"strings"
 
 	"github.com/chzyer/readline"
 	"github.com/p2prepl/p2prepl/bindings"
 	"go.starlark.net/starlark"
+
+	"github.com/p2prepl/p2prepl/internal/spell"
 )
 
 // helpCommand implements `p2prepl help [NAME...]`.

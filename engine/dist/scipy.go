@@ -3,9 +3,10 @@ package dist
 import (
 	"errors"
 	"fmt"
-	"github.com/p2prepl/p2prepl/internal/spell"
 	"slices"
 	"strings"
+
+	"github.com/p2prepl/p2prepl/internal/spell"
 )
 
 // scipySpec describes how FromScipy builds one named distribution.
