@@ -70,17 +70,16 @@ type Peer struct {
 	// Attachment lets a binding hang its own value on the peer.
 	Attachment any
 
-	// The first connections and services live inside the Peer (conns and
-	// services start as slices of these arrays and move to the heap only
-	// when they outgrow them), next to the fields every message reads:
-	// in large networks each separate allocation is a cache and TLB miss
-	// per message.
+	// The first connections and services live in the Peer's own memory
+	// (conns and services start as slices of these arrays and move to the
+	// heap only when they outgrow them): in large networks each separate
+	// allocation read by every message is one more cache and TLB miss.
 	connBuf [8]conn
-	svcBuf  [2]svcEntry
+	svcBuf  [3]svcEntry
 
 	// Pad to 576 bytes, a size class that is a multiple of 64: every Peer
 	// then starts on a cache line, and so does each group above.
-	_ [56]byte
+	_ [16]byte
 }
 
 // PeerStats counts one peer's traffic.
