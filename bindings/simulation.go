@@ -228,6 +228,8 @@ forever): messages sent across are dropped (counted as dropped_partition).`, sim
 Sets the probability that a message is lost: on every link, or only on
 link=(a, b). at=None: now; otherwise at simulated time at.`, simSetLoss},
 		{"counter", "sim.counter(kind) -> the counters of one message kind (see sim.counters).", simCounter},
+		{"traffic", "sim.traffic() -> a table of the message counters, one row per kind plus a total row: sent, sent_bytes, delivered, unhandled, rejected, dropped (and why).", simTraffic},
+		{"peer_table", "sim.peer_table(type=None) -> a table of the peers (of one type): id, type, region, online, degree, messages and bytes sent and received.", simPeerTable},
 		{"first_seen", "sim.first_seen(id) -> list of (peer_id, t, hops, version), each peer's first accepted copy of message id, in time order.", simFirstSeen},
 		{"seen_at", "sim.seen_at(peer, id) -> when the peer first accepted message id, or None.", simSeenAt},
 		{"coverage", "sim.coverage(id, type=None) -> the fraction of peers (of that type) that have accepted message id.", simCoverage},
