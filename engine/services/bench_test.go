@@ -19,19 +19,22 @@ type builder func(n int, seed uint64) (*engine.Sim, *services.Producer, error)
 // of the allocation count, so ns/op, allocs/op and the custom metrics are
 // the run alone:
 //
-//	msgs/s          delivered messages per wall second of the run
-//	events          simulated events per run
-//	delivered       messages handed to a service per run
-//	allocs/delivered heap allocations per delivered message
-//	coverage        mean fraction of peers that saw each produced message
-//	                (created at least 500 ms before the end)
+//	msgs/s            delivered messages per wall second of the run
+//	events            simulated events per run
+//	delivered         messages handed to a service per run
+//	allocs/delivered  heap allocations per delivered message, whole run
+//	                  (start-up included: each peer's first timers,
+//	                  ping/pong messages, inbound queue)
+//	steady-allocs/dlv the same over the second half of the run only
+//	coverage          mean fraction of peers that saw each produced
+//	                  message (created at least 500 ms before the end)
 func benchScenario(b *testing.B, build builder, n int) {
 	b.ReportAllocs()
 	var (
-		wall              time.Duration
-		events, delivered uint64
-		mallocs           uint64
-		coverage          float64
+		wall                       time.Duration
+		events, delivered          uint64
+		mallocs, steady, steadyDlv uint64
+		coverage                   float64
 	)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -40,19 +43,30 @@ func benchScenario(b *testing.B, build builder, n int) {
 			b.Fatal(err)
 		}
 		runtime.GC()
-		var m0, m1 runtime.MemStats
+		var m0, m1, m2 runtime.MemStats
 		runtime.ReadMemStats(&m0)
 		b.StartTimer()
 		start := time.Now()
-		if err := s.Run(scenario.Until); err != nil {
+		if err := s.Run(scenario.Until / 2); err != nil {
 			b.Fatal(err)
 		}
 		wall += time.Since(start)
 		b.StopTimer()
 		runtime.ReadMemStats(&m1)
-		mallocs += m1.Mallocs - m0.Mallocs
+		half := s.Total().Delivered
+		b.StartTimer()
+		start = time.Now()
+		if err := s.Run(scenario.Until); err != nil {
+			b.Fatal(err)
+		}
+		wall += time.Since(start)
+		b.StopTimer()
+		runtime.ReadMemStats(&m2)
+		mallocs += m2.Mallocs - m0.Mallocs
+		steady += m2.Mallocs - m1.Mallocs
 		events += s.Events()
 		delivered += uint64(s.Total().Delivered)
+		steadyDlv += uint64(s.Total().Delivered - half)
 		coverage += scenario.Coverage(s, n, scenario.Until-500)
 		b.StartTimer()
 	}
@@ -60,6 +74,7 @@ func benchScenario(b *testing.B, build builder, n int) {
 	b.ReportMetric(float64(events)/float64(b.N), "events")
 	b.ReportMetric(float64(delivered)/float64(b.N), "delivered")
 	b.ReportMetric(float64(mallocs)/float64(delivered), "allocs/delivered")
+	b.ReportMetric(float64(steady)/float64(steadyDlv), "steady-allocs/dlv")
 	b.ReportMetric(coverage/float64(b.N), "coverage")
 }
 

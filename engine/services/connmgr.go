@@ -66,7 +66,11 @@ func (c *ConnManager) Handle(p *engine.Peer, d *engine.Delivery) error {
 
 // Offline remembers the neighbours to reconnect to later.
 func (c *ConnManager) Offline(p *engine.Peer) error {
-	c.before = append(c.before[:0], p.Neighbours()...)
+	c.before = c.before[:0]
+	for i := 0; i < p.Degree(); i++ {
+		id, _ := p.Neighbour(i)
+		c.before = append(c.before, id)
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package services
 
 import (
 	"math"
+	"slices"
 
 	"github.com/p2prepl/p2prepl/engine"
 	"github.com/p2prepl/p2prepl/engine/dist"
@@ -29,7 +30,9 @@ type Gossip struct {
 
 	exceptType int
 	names      [4]string
-	known      map[string]struct{}
+	known      map[string]uint32 // id -> the mark of the last list it was in
+	mark       uint32
+	scratch    []*engine.Message // lists are built here, then cloned to size
 }
 
 // Kinds of the anti-entropy exchange: the initiator sends the ids it holds
@@ -120,6 +123,21 @@ func (g *Gossip) Handle(p *engine.Peer, d *engine.Delivery) error {
 	return nil
 }
 
+// newMark starts a new set of ids in known: an id is in the set when known
+// maps it to the returned mark. Marking instead of clearing the map keeps
+// the cost of a set proportional to its size, not to the map's capacity.
+func (g *Gossip) newMark() uint32 {
+	if g.known == nil {
+		g.known = map[string]uint32{}
+	}
+	g.mark++
+	if g.mark == 0 { // wrapped: old marks could collide
+		clear(g.known)
+		g.mark = 1
+	}
+	return g.mark
+}
+
 // except is the index of ExceptType. The type may not have existed when
 // the service started (no client added yet), so it is looked up again
 // until it does.
@@ -151,23 +169,22 @@ func (g *Gossip) Timer(p *engine.Peer, _ int64) error {
 func (g *Gossip) onSyncPing(p *engine.Peer, d *engine.Delivery) error {
 	s := p.Sim()
 	offered := d.Msg.Data.([]*engine.Message)
-	if g.known == nil {
-		g.known = map[string]struct{}{}
-	}
-	clear(g.known)
-	var want []*engine.Message
+	mark := g.newMark()
+	g.scratch = g.scratch[:0]
 	for _, m := range offered {
-		g.known[m.ID] = struct{}{}
+		g.known[m.ID] = mark
 		if !s.Seen(p.ID(), m) {
-			want = append(want, m)
+			g.scratch = append(g.scratch, m)
 		}
 	}
-	var lacks []*engine.Message
+	want := slices.Clone(g.scratch)
+	g.scratch = g.scratch[:0]
 	for _, m := range p.Held() {
-		if _, ok := g.known[m.ID]; !ok {
-			lacks = append(lacks, m)
+		if g.known[m.ID] != mark {
+			g.scratch = append(g.scratch, m)
 		}
 	}
+	lacks := slices.Clone(g.scratch)
 	if !p.Connected(d.From) {
 		return nil
 	}
@@ -187,15 +204,16 @@ func (g *Gossip) onSyncPing(p *engine.Peer, d *engine.Delivery) error {
 // request asks for the offered messages this peer still lacks.
 func (g *Gossip) request(p *engine.Peer, from int, offered []*engine.Message) error {
 	s := p.Sim()
-	var want []*engine.Message
+	g.scratch = g.scratch[:0]
 	for _, m := range offered {
 		if !s.Seen(p.ID(), m) {
-			want = append(want, m)
+			g.scratch = append(g.scratch, m)
 		}
 	}
-	if len(want) == 0 || !p.Connected(from) {
+	if len(g.scratch) == 0 || !p.Connected(from) {
 		return nil
 	}
+	want := slices.Clone(g.scratch)
 	return p.Send(from, s.NewMessage(KindMsgRequest, "", p.ID(), want, headerBytes+digestBytes*len(want), 0))
 }
 
@@ -205,23 +223,21 @@ func (g *Gossip) respond(p *engine.Peer, to int, asked []*engine.Message) error 
 		return nil
 	}
 	held := p.Held()
-	if g.known == nil {
-		g.known = map[string]struct{}{}
-	}
-	clear(g.known)
+	mark := g.newMark()
 	for _, m := range asked {
-		g.known[m.ID] = struct{}{}
+		g.known[m.ID] = mark
 	}
-	var out []*engine.Message
+	g.scratch = g.scratch[:0]
 	size := headerBytes
 	for _, m := range held {
-		if _, ok := g.known[m.ID]; ok {
-			out = append(out, m)
+		if g.known[m.ID] == mark {
+			g.scratch = append(g.scratch, m)
 			size += m.Size
 		}
 	}
-	if len(out) == 0 {
+	if len(g.scratch) == 0 {
 		return nil
 	}
+	out := slices.Clone(g.scratch)
 	return p.Send(to, p.Sim().NewMessage(KindMsgResponse, "", p.ID(), out, size, 0))
 }
