@@ -296,3 +296,14 @@ func TestTrace(t *testing.T) {
 		t.Fatalf("trace:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+func TestSignalIsShared(t *testing.T) {
+	s := engine.New(engine.Config{})
+	a, b := s.Signal("ping", 20), s.Signal("ping", 20)
+	if a != b || a.Origin != engine.NoPeer || a.ID != "" || a.Size != 20 {
+		t.Fatalf("Signal: %p %p %+v", a, b, *a)
+	}
+	if c := s.Signal("ping", 40); c == a || c.Size != 40 {
+		t.Fatalf("Signal with another size shares: %+v", *c)
+	}
+}

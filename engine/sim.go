@@ -42,6 +42,7 @@ type Sim struct {
 	types     map[string]int
 	typeNames []string
 
+	signals     map[signalKey]*Message
 	records     map[string]*record
 	recordOrder []*record
 

@@ -26,9 +26,10 @@ func (c *ConnManager) Kinds() []string { return []string{"ping", "pong"} }
 
 func (c *ConnManager) Start(p *engine.Peer) error {
 	s := p.Sim()
-	// Ping and pong carry nothing, so one of each per peer serves every send.
-	c.ping = s.NewMessage("ping", "", p.ID(), nil, 20, 0)
-	c.pong = s.NewMessage("pong", "", p.ID(), nil, 20, 0)
+	// Ping and pong carry nothing, so the simulation's one of each serves
+	// every peer.
+	c.ping = s.Signal("ping", 20)
+	c.pong = s.Signal("pong", 20)
 	// Peers added together would all ping at the same instant; a random
 	// phase spreads them over one interval.
 	_, err := p.After(c, s.Rand().Float64()*c.PingInterval, 0)
