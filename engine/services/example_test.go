@@ -90,7 +90,7 @@ func Example_notebook() {
 	// Every peer ends with one version of each transaction (the two add up
 	// to 25), the peers split between them, and the crashed peers learn of
 	// transactions only after they return at t=3000 ms.
-	//
+
 	// Output:
 	// 26_1: 19 peers hold A, 6 hold B; crashed peers caught up by true
 	// 26_2: 8 peers hold A, 17 hold B; crashed peers caught up by true
