@@ -307,3 +307,20 @@ func TestSignalIsShared(t *testing.T) {
 		t.Fatalf("Signal with another size shares: %+v", *c)
 	}
 }
+
+func TestMarkSets(t *testing.T) {
+	s := engine.New(engine.Config{})
+	a := s.NewMessage("gossip", "a", 1, nil, 10, 0)
+	a2 := s.NewMessage("gossip", "a", 1, nil, 10, 0) // another version of a
+	b := s.NewMessage("gossip", "b", 1, nil, 10, 0)
+	plain := s.NewMessage("ping", "", 1, nil, 10, 0)
+	set := s.NewMark()
+	a.Mark(set)
+	plain.Mark(set)
+	if !a.Marked(set) || !a2.Marked(set) || b.Marked(set) || plain.Marked(set) {
+		t.Fatalf("marks: a=%v a2=%v b=%v plain=%v", a.Marked(set), a2.Marked(set), b.Marked(set), plain.Marked(set))
+	}
+	if next := s.NewMark(); a.Marked(next) {
+		t.Fatal("a new set must start empty")
+	}
+}

@@ -61,6 +61,7 @@ type record struct {
 	versions []*Message
 	seen     []uint64 // bitset over peer ids
 	firsts   []FirstSeen
+	inSet    uint64 // see Sim.NewMark
 }
 
 // FirstSeen is the first accepted receipt of a message id at one peer.
@@ -214,3 +215,22 @@ type signalKey struct {
 	kind string
 	size int
 }
+
+// NewMark starts a new, empty set of message ids, valid until the next
+// NewMark: a service that needs "is this id among those?" within one call
+// marks the ids with Mark and tests them with Marked, without building a
+// map. Untracked messages (no ID) are never marked.
+func (s *Sim) NewMark() uint64 {
+	s.markEpoch++
+	return s.markEpoch
+}
+
+// Mark adds m's id to the set made by NewMark.
+func (m *Message) Mark(set uint64) {
+	if m.rec != nil {
+		m.rec.inSet = set
+	}
+}
+
+// Marked reports whether m's id is in the set made by NewMark.
+func (m *Message) Marked(set uint64) bool { return m.rec != nil && m.rec.inSet == set }

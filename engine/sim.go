@@ -43,6 +43,7 @@ type Sim struct {
 	typeNames []string
 
 	signals     map[signalKey]*Message
+	markEpoch   uint64
 	records     map[string]*record
 	recordOrder []*record
 

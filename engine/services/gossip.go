@@ -29,9 +29,6 @@ type Gossip struct {
 	FirstRound        dist.Dist
 
 	exceptType int
-	names      [4]string
-	known      map[string]uint32 // id -> the mark of the last list it was in
-	mark       uint32
 	scratch    []*engine.Message // lists are built here, then cloned to size
 }
 
@@ -123,21 +120,6 @@ func (g *Gossip) Handle(p *engine.Peer, d *engine.Delivery) error {
 	return nil
 }
 
-// newMark starts a new set of ids in known: an id is in the set when known
-// maps it to the returned mark. Marking instead of clearing the map keeps
-// the cost of a set proportional to its size, not to the map's capacity.
-func (g *Gossip) newMark() uint32 {
-	if g.known == nil {
-		g.known = map[string]uint32{}
-	}
-	g.mark++
-	if g.mark == 0 { // wrapped: old marks could collide
-		clear(g.known)
-		g.mark = 1
-	}
-	return g.mark
-}
-
 // except is the index of ExceptType. The type may not have existed when
 // the service started (no client added yet), so it is looked up again
 // until it does.
@@ -169,10 +151,10 @@ func (g *Gossip) Timer(p *engine.Peer, _ int64) error {
 func (g *Gossip) onSyncPing(p *engine.Peer, d *engine.Delivery) error {
 	s := p.Sim()
 	offered := d.Msg.Data.([]*engine.Message)
-	mark := g.newMark()
+	mark := s.NewMark()
 	g.scratch = g.scratch[:0]
 	for _, m := range offered {
-		g.known[m.ID] = mark
+		m.Mark(mark)
 		if !s.Seen(p.ID(), m) {
 			g.scratch = append(g.scratch, m)
 		}
@@ -180,7 +162,7 @@ func (g *Gossip) onSyncPing(p *engine.Peer, d *engine.Delivery) error {
 	want := slices.Clone(g.scratch)
 	g.scratch = g.scratch[:0]
 	for _, m := range p.Held() {
-		if g.known[m.ID] != mark {
+		if !m.Marked(mark) {
 			g.scratch = append(g.scratch, m)
 		}
 	}
@@ -223,14 +205,14 @@ func (g *Gossip) respond(p *engine.Peer, to int, asked []*engine.Message) error 
 		return nil
 	}
 	held := p.Held()
-	mark := g.newMark()
+	mark := p.Sim().NewMark()
 	for _, m := range asked {
-		g.known[m.ID] = mark
+		m.Mark(mark)
 	}
 	g.scratch = g.scratch[:0]
 	size := headerBytes
 	for _, m := range held {
-		if g.known[m.ID] == mark {
+		if m.Marked(mark) {
 			g.scratch = append(g.scratch, m)
 			size += m.Size
 		}
