@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/p2prepl/p2prepl/bindings"
 	"go.starlark.net/starlark"
@@ -52,6 +53,8 @@ Flags (before or after FILE.star):
   --max-steps N     Starlark execution steps allowed to the script, and to
                     each REPL input (default %d)
   --max-events N    events allowed to each simulation (default %d)
+  --timeout D       wall time allowed to the script (a Go duration: 90s, 10m;
+                    default: none)
   --quiet           no progress line on stderr during long runs
   -i                after the script, open the REPL with its globals
   -h, --help        show this help
@@ -120,6 +123,7 @@ type config struct {
 	file        string // "" for the bare REPL
 	interactive bool
 	quiet       bool
+	timeout     time.Duration
 	opts        bindings.Options
 }
 
@@ -184,6 +188,7 @@ func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error
 	fs.Uint64Var(&cfg.opts.MaxSteps, "max-steps", 0, "")
 	fs.Uint64Var(&cfg.opts.MaxEvents, "max-events", 0, "")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "")
+	fs.DurationVar(&cfg.timeout, "timeout", 0, "")
 	fs.BoolVar(&cfg.interactive, "i", false, "")
 
 	pos, err := parseInterspersed(fs, args)
@@ -296,13 +301,23 @@ func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWri
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt)
 	done := make(chan struct{})
-	var interrupted atomic.Bool
+	var interrupted, timedOut atomic.Bool
+	var deadline <-chan time.Time
+	if cfg.timeout > 0 {
+		timer := time.NewTimer(cfg.timeout)
+		defer timer.Stop()
+		deadline = timer.C
+	}
 	go func() {
 		defer exitOnPanic()
 		select {
 		case <-sigs:
 			interrupted.Store(true)
 			env.Interrupt()
+		case <-deadline:
+			timedOut.Store(true)
+			env.Interrupt()
+			return
 		case <-done:
 			return
 		}
@@ -323,6 +338,15 @@ func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWri
 	signal.Stop(sigs)
 
 	if err != nil {
+		if timedOut.Load() {
+			msg := fmt.Sprintf("wall-time limit reached: the script ran longer than %v (raise it with --timeout)", cfg.timeout)
+			if t, ok := interruptedAt(err); ok {
+				msg += "; stopped at t=" + formatMs(t) + " ms"
+			}
+			fmt.Fprintln(stderr, msg)
+			fmt.Fprintln(stderr, bindings.FormatError(err))
+			return globals, exitScriptError
+		}
 		if interrupted.Load() {
 			msg := "interrupted"
 			if t, ok := interruptedAt(err); ok {

@@ -181,6 +181,18 @@ func TestRunLimits(t *testing.T) {
 	}
 }
 
+func TestRunTimeout(t *testing.T) {
+	r := p2prepl(t, "run", "--timeout", "300ms", "testdata/forever.star")
+	if r.code != 1 || !strings.Contains(r.stderr, "wall-time limit reached") || !strings.Contains(r.stderr, "--timeout") ||
+		!strings.Contains(r.stderr, "forever.star:13") || strings.Contains(r.stdout, "not reached") {
+		t.Errorf("--timeout: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = p2prepl(t, "run", "--timeout", "soon", "testdata/hello.star")
+	if r.code != 2 {
+		t.Errorf("--timeout soon: exit %d, want 2 (usage)", r.code)
+	}
+}
+
 func TestRunOut(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "new", "results")
 	ok(t, "run", "testdata/out.star", "--out", out)
