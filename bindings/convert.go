@@ -138,6 +138,15 @@ func intList(xs []int) *starlark.List {
 	return starlark.NewList(l)
 }
 
+// stringList makes a list of strings.
+func stringList(xs []string) *starlark.List {
+	l := make([]starlark.Value, len(xs))
+	for i, x := range xs {
+		l[i] = starlark.String(x)
+	}
+	return starlark.NewList(l)
+}
+
 var recordCtor = starlark.String("record")
 
 // record builds an immutable struct with fields in the given order.

@@ -58,11 +58,7 @@ func (n *Network) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type
 func (n *Network) Attr(name string) (starlark.Value, error) {
 	switch name {
 	case "regions":
-		l := make([]starlark.Value, len(n.regions))
-		for i, r := range n.regions {
-			l[i] = starlark.String(r)
-		}
-		return starlark.NewList(l), nil
+		return stringList(n.regions), nil
 	case "loss":
 		return starlark.Float(n.loss), nil
 	case "latency":

@@ -275,19 +275,9 @@ func (s *Simulation) Attr(name string) (starlark.Value, error) {
 		}
 		return starlark.NewList(l), nil
 	case "types":
-		ts := s.sim.Types()
-		l := make([]starlark.Value, len(ts))
-		for i, t := range ts {
-			l[i] = starlark.String(t)
-		}
-		return starlark.NewList(l), nil
+		return stringList(s.sim.Types()), nil
 	case "kinds":
-		ks := s.sim.Kinds()
-		l := make([]starlark.Value, len(ks))
-		for i, k := range ks {
-			l[i] = starlark.String(k)
-		}
-		return starlark.NewList(l), nil
+		return stringList(s.sim.Kinds()), nil
 	case "events":
 		return starlark.MakeUint64(s.sim.Events()), nil
 	case "pending":
