@@ -41,7 +41,9 @@ func displayCell(v starlark.Value) string {
 	return v.String()
 }
 
-// displayFloat shows a float with 6 significant digits, keeping a ".0"
+// displayFloat shows a float with 6 significant digits (from a million to
+// 1e15 with one decimal instead: byte and event counts read better than
+// 4.54467e+06), keeping a ".0"
 // on integral values so that they still read as floats.
 func displayFloat(f float64) string {
 	switch {
@@ -51,6 +53,10 @@ func displayFloat(f float64) string {
 		return "+inf"
 	case math.IsInf(f, -1):
 		return "-inf"
+	}
+	if a := math.Abs(f); a >= 1e6 && a < 1e15 {
+		// Counts of bytes or events: whole numbers read better than 4.5e+06.
+		return strconv.FormatFloat(f, 'f', 1, 64)
 	}
 	s := strconv.FormatFloat(f, 'g', 6, 64)
 	if !strings.ContainsAny(s, ".e") && f == math.Trunc(f) {

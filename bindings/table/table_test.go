@@ -81,11 +81,11 @@ func TestString(t *testing.T) {
 		{"mixed", `x = table(columns = ["peer", "region", "latency", "ok", "n"],
 			rows = [[1, "eu", 3.5, True, None], [20, "us-east", 12.0, False, 7],
 			        [300, "asia", 0.123456789, None, -1], [4, "", 1234567.0, True, 1e100]])`,
-			`peer  region       latency  ok          n
-   1  eu               3.5  True     None
-  20  us-east         12.0  False       7
- 300  asia        0.123457  None       -1
-   4           1.23457e+06  True   1e+100`},
+			`peer  region     latency  ok          n
+   1  eu             3.5  True     None
+  20  us-east       12.0  False       7
+ 300  asia      0.123457  None       -1
+   4           1234567.0  True   1e+100`},
 		{"no rows", `x = table(columns = ["a", "bb"])`, "a  bb\n(no rows)"},
 		{"no columns", `x = table(columns = [], rows = [[], []])`, "(empty table, 2 rows)"},
 		{"escapes and long strings", `x = table(["s"], [["a\nb"], ["x" * 50]])`,
