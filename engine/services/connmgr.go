@@ -11,9 +11,9 @@ type ConnManager struct {
 	PingInterval float64 // ms, default 1000
 	MaxSilence   float64 // ms, default 5000
 
-	ping *engine.Message
-	before     []int
-	drop       []int
+	ping   *engine.Message
+	before []int
+	drop   []int
 }
 
 // NewConnManager returns a connection manager with p2psimpy's defaults.
