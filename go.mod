@@ -1,6 +1,6 @@
 module github.com/p2prepl/p2prepl
 
-go 1.26.8
+go 1.26
 
 require (
 	github.com/chzyer/readline v1.5.1
