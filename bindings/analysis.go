@@ -3,6 +3,7 @@ package bindings
 import (
 	"go.starlark.net/starlark"
 
+	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/bindings/plot"
 	"github.com/p2prepl/p2prepl/bindings/table"
 )
@@ -17,5 +18,5 @@ func addAnalysis(d starlark.StringDict) {
 // setFiles points table and plot file output at the session's output
 // directory, with the same rules (atomic writes, no escaping) as ours.
 func (e *Env) setFiles(t *starlark.Thread) {
-	t.SetLocal(table.FilesKey, table.Dir(e.opts.OutDir))
+	t.SetLocal(outfiles.Key, outfiles.Dir(e.opts.OutDir))
 }

@@ -433,11 +433,6 @@ func scriptDir(thread *starlark.Thread) string {
 	return "."
 }
 
-// EnvOf returns the Env of a thread made by NewThread (nil otherwise), so
-// that builtins of sibling packages (tables, plots) can reach the session:
-// its output directory (OutPath) and simulations.
-func EnvOf(thread *starlark.Thread) *Env { return envOf(thread) }
-
 func envOf(thread *starlark.Thread) *Env {
 	e, _ := thread.Local(envKey).(*Env)
 	return e

@@ -7,10 +7,12 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"go.starlark.net/starlark"
 
+	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/engine"
 	"github.com/p2prepl/p2prepl/engine/topology"
 )
@@ -139,9 +141,14 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 		if !ok {
 			return nil, fmt.Errorf("simulation: trace must be a file path (got %s)", traceV.Type())
 		}
-		full, err := e.outPath("simulation: trace", p)
+		// The trace streams as the run goes, so it is written in place,
+		// not renamed into place at the end.
+		full, err := outfiles.Resolve(e.opts.OutDir, p)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("simulation: trace: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return nil, fmt.Errorf("simulation: trace: %w", err)
 		}
 		f, err := os.Create(full)
 		if err != nil {

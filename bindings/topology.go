@@ -1,6 +1,7 @@
 package bindings
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/engine/topology"
 )
 
@@ -353,14 +355,12 @@ func topoSave(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	if err != nil {
 		return nil, err
 	}
-	e := envOf(thread)
-	full, err := e.outPath(b.Name(), path)
-	if err != nil {
-		return nil, err
+	var buf bytes.Buffer
+	if err := topology.WriteEdgeList(&buf, g); err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
 	}
-	err = writeAtomic(full, func(f *os.File) error { return topology.WriteEdgeList(f, g) })
-	if err != nil {
-		return nil, fmt.Errorf("topology.save: %w", err)
+	if err := outfiles.WriteFile(thread, path, buf.Bytes()); err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
 	}
 	return starlark.None, nil
 }

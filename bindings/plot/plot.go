@@ -1,7 +1,7 @@
 // Package plot provides the Starlark "plot" module: line, scatter,
 // histogram, bar and heat-map charts drawn with gonum.org/v1/plot and
 // written as PNG, SVG, PDF or JPEG (chosen by the path's extension)
-// through the same atomic output-file hook as tables (table.FilesKey).
+// through the same atomic output-file hook as tables (outfiles.Key).
 //
 // The package is standalone: it imports no engine or bindings code; the
 // bindings add Module() to the predeclared globals as "plot".
@@ -21,6 +21,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/bindings/table"
 )
 
@@ -124,7 +125,7 @@ func save(thread *starlark.Thread, o *options, format string, drawIt drawFunc) (
 	if _, err := c.WriteTo(&buf); err != nil {
 		return fmt.Errorf("cannot encode %s: %v", format, err)
 	}
-	return table.WriteFile(thread, o.path, buf.Bytes())
+	return outfiles.WriteFile(thread, o.path, buf.Bytes())
 }
 
 // savePlot draws one plot filling the canvas.

@@ -10,12 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/p2prepl/p2prepl/bindings/plot"
-	"github.com/p2prepl/p2prepl/bindings/table"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 	"go.starlark.net/starlarktest"
 	"go.starlark.net/syntax"
+
+	"github.com/p2prepl/p2prepl/bindings/outfiles"
+	"github.com/p2prepl/p2prepl/bindings/plot"
+	"github.com/p2prepl/p2prepl/bindings/table"
 )
 
 // outDir is where the charts go: a temporary directory, or
@@ -39,7 +41,7 @@ func runScript(t *testing.T, file, dir string) {
 	}
 	thread := &starlark.Thread{Name: file}
 	starlarktest.SetReporter(thread, t)
-	thread.SetLocal(table.FilesKey, table.Dir(dir))
+	thread.SetLocal(outfiles.Key, outfiles.Dir(dir))
 	predeclared := starlark.StringDict{
 		"plot":   plot.Module(),
 		"table":  table.Module(),

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.starlark.net/starlark"
+
+	"github.com/p2prepl/p2prepl/bindings/outfiles"
 )
 
 type method = func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
@@ -489,7 +491,7 @@ func writeOut(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "path", &path); err != nil {
 		return nil, err
 	}
-	if err := WriteFile(thread, path, []byte(render(recv(b)))); err != nil {
+	if err := outfiles.WriteFile(thread, path, []byte(render(recv(b)))); err != nil {
 		return nil, errorf(b, "%v", err)
 	}
 	return starlark.String(path), nil

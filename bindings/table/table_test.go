@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/p2prepl/p2prepl/bindings/table"
 	"go.starlark.net/lib/json"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarktest"
 	"go.starlark.net/syntax"
+
+	"github.com/p2prepl/p2prepl/bindings/outfiles"
+	"github.com/p2prepl/p2prepl/bindings/table"
 )
 
 var fileOptions = &syntax.FileOptions{Set: true, While: true, TopLevelControl: true, GlobalReassign: true}
@@ -38,7 +40,7 @@ func run(t *testing.T, name, src, dir string) (starlark.StringDict, error) {
 	thread := &starlark.Thread{Name: name}
 	starlarktest.SetReporter(thread, t)
 	if dir != "" {
-		thread.SetLocal(table.FilesKey, table.Dir(dir))
+		thread.SetLocal(outfiles.Key, outfiles.Dir(dir))
 	}
 	return starlark.ExecFileOptions(fileOptions, thread, name, src, predeclared(t))
 }
@@ -212,7 +214,7 @@ func (w *failingWriter) Abort() error              { w.aborted = true; return ni
 func TestWriteFailureAborts(t *testing.T) {
 	f := new(failingFiles)
 	thread := &starlark.Thread{}
-	thread.SetLocal(table.FilesKey, table.Files(f))
+	thread.SetLocal(outfiles.Key, outfiles.Files(f))
 	_, err := starlark.ExecFileOptions(fileOptions, thread, "fail.star", `table(["a"]).to_json("x.json")`, predeclared(t))
 	if err == nil || !strings.Contains(err.Error(), `to_json: cannot write "x.json": disk full`) {
 		t.Errorf("got %v", err)
@@ -278,35 +280,5 @@ func TestDocs(t *testing.T) {
 		if !strings.HasPrefix(d, k) && !strings.HasPrefix(d, "t."+strings.TrimPrefix(k, "table.")) {
 			t.Errorf("doc of %s does not start with its signature: %q", k, d)
 		}
-	}
-}
-
-func TestCreateAtomicAbortKeepsOldFile(t *testing.T) {
-	dir := t.TempDir()
-	name := filepath.Join(dir, "x.csv")
-	if err := os.WriteFile(name, []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	w, err := table.CreateAtomic(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write([]byte("half a fi"))
-	if err := w.(table.Aborter).Abort(); err != nil {
-		t.Fatal(err)
-	}
-	if data, _ := os.ReadFile(name); string(data) != "old" {
-		t.Errorf("after Abort: %q", data)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("temporary file left behind: %v", entries)
-	}
-	w, _ = table.CreateAtomic(name)
-	w.Write([]byte("new"))
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if data, _ := os.ReadFile(name); string(data) != "new" {
-		t.Errorf("after Close: %q", data)
 	}
 }

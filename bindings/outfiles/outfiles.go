@@ -1,4 +1,9 @@
-package table
+// Package outfiles writes a run's output files: every path a script gives
+// is taken relative to the run's output directory (--out) and may not leave
+// it, and every file is written to a temporary file and renamed into place,
+// so a failed or interrupted write never leaves a corrupt output. table,
+// plot and the bindings all write through it.
+package outfiles
 
 import (
 	"errors"
@@ -11,9 +16,9 @@ import (
 	"go.starlark.net/starlark"
 )
 
-// FilesKey is the thread-local key (thread.SetLocal) under which the host
-// stores the Files that table and plot output goes through.
-const FilesKey = "p2prepl.files"
+// Key is the thread-local key (thread.SetLocal) under which the host
+// stores the Files that a script's output goes through.
+const Key = "p2prepl.files"
 
 // Files creates the output files of a run. Paths are the ones the script
 // gave, relative to the run's output directory. The returned writer
@@ -43,27 +48,41 @@ type dirFiles struct {
 }
 
 func (d dirFiles) Create(path string) (io.WriteCloser, error) {
-	if path == "" {
-		return nil, errors.New("empty path")
-	}
 	full := path
 	if d.confine {
-		root, err := filepath.Abs(d.dir)
-		if err != nil {
+		var err error
+		if full, err = Resolve(d.dir, path); err != nil {
 			return nil, err
 		}
-		if !filepath.IsAbs(full) {
-			full = filepath.Join(root, filepath.FromSlash(full))
-		}
-		full = filepath.Clean(full)
-		rel, err := filepath.Rel(root, full)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return nil, fmt.Errorf("path %q leaves the output directory", path)
-		}
+	} else if path == "" {
+		return nil, errors.New("empty path")
 	} else if !filepath.IsAbs(path) && d.dir != "" {
 		full = filepath.Join(d.dir, path)
 	}
 	return CreateAtomic(full)
+}
+
+// Resolve returns the file path for a path a script gave: relative paths
+// are taken from dir; a path that leads outside dir (through "..", or
+// absolute elsewhere) is an error saying so.
+func Resolve(dir, path string) (string, error) {
+	if path == "" {
+		return "", errors.New("empty path")
+	}
+	root, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	full := path
+	if !filepath.IsAbs(full) {
+		full = filepath.Join(root, filepath.FromSlash(full))
+	}
+	full = filepath.Clean(full)
+	rel, err := filepath.Rel(root, full)
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("path %q is outside the output directory %s (--out); write under it", path, dir)
+	}
+	return full, nil
 }
 
 // CreateAtomic opens a writer for the file name that writes to a
@@ -125,7 +144,7 @@ func (a *atomicFile) Abort() error {
 }
 
 // WriteFile writes data to path through the thread's Files (stored under
-// FilesKey) or, when there is none, relative to the current directory;
+// Key) or, when there is none, relative to the current directory;
 // either way the file is replaced atomically. Errors name the path.
 func WriteFile(thread *starlark.Thread, path string, data []byte) error {
 	if path == "" {
@@ -133,7 +152,7 @@ func WriteFile(thread *starlark.Thread, path string, data []byte) error {
 	}
 	var files Files = dirFiles{}
 	if thread != nil {
-		if f, ok := thread.Local(FilesKey).(Files); ok && f != nil {
+		if f, ok := thread.Local(Key).(Files); ok && f != nil {
 			files = f
 		}
 	}
