@@ -160,20 +160,13 @@ func sequence(v starlark.Value) (starlark.Indexable, bool) {
 	return nil, false
 }
 
-// number converts a cell to a float: None becomes NaN (a gap), bools 0 and 1.
+// number converts a cell to a float: None becomes NaN (a gap), the rest
+// as table cells (bools 0 and 1).
 func number(v starlark.Value) (float64, bool) {
-	switch v := v.(type) {
-	case starlark.NoneType:
+	if v == starlark.None {
 		return math.NaN(), true
-	case starlark.Bool:
-		if v {
-			return 1, true
-		}
-		return 0, true
-	case starlark.Int, starlark.Float:
-		return starlark.AsFloat(v)
 	}
-	return 0, false
+	return table.Number(v)
 }
 
 // numbers converts a list or tuple of numbers (None allowed, as NaN).

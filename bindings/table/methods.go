@@ -610,7 +610,7 @@ var aggNames = []string{"count", "sum", "mean", "median", "min", "max", "first",
 func floats(vals []starlark.Value) ([]float64, error) {
 	out := make([]float64, len(vals))
 	for i, v := range vals {
-		f, ok := toFloat(v)
+		f, ok := Number(v)
 		if !ok {
 			return nil, fmt.Errorf("want numbers, got %s %s", v.Type(), v)
 		}
@@ -678,7 +678,7 @@ func tPercentile(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	}
 	sort.Float64s(fs)
 	one := func(v starlark.Value) (starlark.Value, error) {
-		q, ok := toFloat(v)
+		q, ok := Number(v)
 		if _, isBool := v.(starlark.Bool); !ok || isBool {
 			return nil, errorf(b, "q: got %s, want a number between 0 and 100", v.Type())
 		}

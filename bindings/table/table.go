@@ -317,8 +317,9 @@ func compareNA(a, b starlark.Value, reverse bool) int {
 	return c
 }
 
-// toFloat converts a numeric or bool cell to float64.
-func toFloat(v starlark.Value) (float64, bool) {
+// Number converts a numeric or bool cell to float64 (False 0, True 1);
+// plot reads cells with it too.
+func Number(v starlark.Value) (float64, bool) {
 	switch v := v.(type) {
 	case starlark.Bool:
 		if v {
@@ -344,7 +345,7 @@ func (t *Table) numbers(name string) ([]float64, error) {
 		if isNA(v) {
 			continue
 		}
-		f, ok := toFloat(v)
+		f, ok := Number(v)
 		if !ok {
 			return nil, fmt.Errorf("column %q, row %d: want a number, got %s %s", name, r, v.Type(), v.String())
 		}
