@@ -490,13 +490,19 @@ func containsInt(xs []int, x int) bool {
 	return false
 }
 
-func peerConnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+// otherPeer unpacks the peer (or id) of peer.connect / peer.disconnect.
+func otherPeer(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (*Peer, *engine.Peer, error) {
 	p := recv(b)
 	var other starlark.Value
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "other", &other); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	o, err := p.s.peerArg(b.Name(), "other", other)
+	return p, o, err
+}
+
+func peerConnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	p, o, err := otherPeer(b, args, kwargs)
 	if err != nil {
 		return nil, err
 	}
@@ -507,12 +513,7 @@ func peerConnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 }
 
 func peerDisconnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	p := recv(b)
-	var other starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "other", &other); err != nil {
-		return nil, err
-	}
-	o, err := p.s.peerArg(b.Name(), "other", other)
+	p, o, err := otherPeer(b, args, kwargs)
 	if err != nil {
 		return nil, err
 	}

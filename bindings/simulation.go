@@ -699,17 +699,23 @@ func simPeersOf(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	return starlark.NewList(l), nil
 }
 
-func simConnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	s := simOf(b)
+// peerPair unpacks the two peers (or ids) of sim.connect / sim.disconnect.
+func (s *Simulation) peerPair(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (*engine.Peer, *engine.Peer, error) {
 	var av, bv starlark.Value
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "a", &av, "b", &bv); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pa, err := s.peerArg(b.Name(), "a", av)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pb, err := s.peerArg(b.Name(), "b", bv)
+	return pa, pb, err
+}
+
+func simConnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	s := simOf(b)
+	pa, pb, err := s.peerPair(b, args, kwargs)
 	if err != nil {
 		return nil, err
 	}
@@ -721,15 +727,7 @@ func simConnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 
 func simDisconnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	s := simOf(b)
-	var av, bv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "a", &av, "b", &bv); err != nil {
-		return nil, err
-	}
-	pa, err := s.peerArg(b.Name(), "a", av)
-	if err != nil {
-		return nil, err
-	}
-	pb, err := s.peerArg(b.Name(), "b", bv)
+	pa, pb, err := s.peerPair(b, args, kwargs)
 	if err != nil {
 		return nil, err
 	}
