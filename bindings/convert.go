@@ -147,8 +147,6 @@ func stringList(xs []string) *starlark.List {
 	return starlark.NewList(l)
 }
 
-var recordCtor = starlark.String("record")
-
 // record builds an immutable struct with fields in the given order.
 func record(kv ...any) *starlarkstruct.Struct {
 	d := make(starlark.StringDict, len(kv)/2)

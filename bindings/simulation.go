@@ -1,7 +1,6 @@
 package bindings
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"math"
@@ -37,7 +36,6 @@ type Simulation struct {
 	busy       float64      // ms charged by peer.busy during validate
 
 	trace     *os.File
-	traceBuf  *bufio.Writer
 	tracePath string
 	methods   map[string]*starlark.Builtin
 }
