@@ -576,18 +576,9 @@ func peerBusy(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 
 func peerSeen(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	p := recv(b)
-	var v starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "id", &v); err != nil {
+	id, err := unpackID(b, args, kwargs)
+	if err != nil {
 		return nil, err
-	}
-	var id string
-	if m, ok := v.(*Message); ok {
-		id = m.ID()
-	} else {
-		var err error
-		if id, err = keyString(b.Name(), "id", v); err != nil {
-			return nil, err
-		}
 	}
 	return starlark.Bool(p.s.sim.HasSeen(p.p.ID(), id)), nil
 }

@@ -980,6 +980,16 @@ func simCounter(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	return counterValue(s.sim.CounterOf(kind)), nil
 }
 
+// unpackID unpacks the one argument, id, of the builtins that read what
+// was observed about a message id.
+func unpackID(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (string, error) {
+	var v starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "id", &v); err != nil {
+		return "", err
+	}
+	return idArg(b.Name(), v)
+}
+
 func idArg(fn string, v starlark.Value) (string, error) {
 	if m, ok := v.(*Message); ok {
 		return m.ID(), nil
@@ -989,11 +999,7 @@ func idArg(fn string, v starlark.Value) (string, error) {
 
 func simFirstSeen(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	s := simOf(b)
-	var v starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "id", &v); err != nil {
-		return nil, err
-	}
-	id, err := idArg(b.Name(), v)
+	id, err := unpackID(b, args, kwargs)
 	if err != nil {
 		return nil, err
 	}
@@ -1073,11 +1079,7 @@ func simMessageIDs(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 
 func simVersions(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	s := simOf(b)
-	var v starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "id", &v); err != nil {
-		return nil, err
-	}
-	id, err := idArg(b.Name(), v)
+	id, err := unpackID(b, args, kwargs)
 	if err != nil {
 		return nil, err
 	}
