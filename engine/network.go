@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
 	"strings"
 
 	"github.com/p2prepl/p2prepl/engine/dist"
@@ -128,100 +127,4 @@ func (n *Network) oneWay(a, b int, r *rand.Rand) float64 {
 		return d
 	}
 	return 0
-}
-
-func linkKey(a, b int) uint64 {
-	if a > b {
-		a, b = b, a
-	}
-	return uint64(uint32(a))<<32 | uint64(uint32(b))
-}
-
-// SetLoss sets the default loss probability of every link.
-func (s *Sim) SetLoss(p float64) error {
-	if p < 0 || p > 1 || math.IsNaN(p) {
-		return fmt.Errorf("loss must be a probability in [0, 1] (got %g)", p)
-	}
-	s.net.Loss = p
-	s.lossy = p > 0 || len(s.linkLoss) > 0
-	return nil
-}
-
-// SetLinkLoss sets the loss probability of the link between peers a and b,
-// overriding the network's default for that link.
-func (s *Sim) SetLinkLoss(a, b int, p float64) error {
-	if p < 0 || p > 1 || math.IsNaN(p) {
-		return fmt.Errorf("loss must be a probability in [0, 1] (got %g)", p)
-	}
-	s.linkLoss[linkKey(a, b)] = p
-	s.lossy = true
-	return nil
-}
-
-func (s *Sim) lossOf(a, b int) float64 {
-	if len(s.linkLoss) > 0 {
-		if p, ok := s.linkLoss[linkKey(a, b)]; ok {
-			return p
-		}
-	}
-	return s.net.Loss
-}
-
-// partition separates two groups of peers during [from, until).
-type partition struct {
-	from, until float64
-	side        []int8 // per peer id: 1 group A, 2 group B, 0 neither
-	rest        bool   // group B is every peer not in A
-}
-
-func (pt *partition) sideOf(id int) int8 {
-	var s int8
-	if id < len(pt.side) {
-		s = pt.side[id]
-	}
-	if s == 0 && pt.rest {
-		return 2
-	}
-	return s
-}
-
-// Partition cuts every link between group a and group b during [from, until):
-// messages sent across it in that window are dropped. An empty b means
-// "every peer not in a".
-func (s *Sim) Partition(a, b []int, from, until float64) error {
-	if math.IsNaN(from) || math.IsNaN(until) || until <= from {
-		return fmt.Errorf("partition: need from < until (got %g, %g)", from, until)
-	}
-	if len(a) == 0 {
-		return fmt.Errorf("partition: the first group is empty")
-	}
-	pt := &partition{from: from, until: until, side: make([]int8, len(s.peers)), rest: len(b) == 0}
-	for g, ids := range [][]int{a, b} {
-		for _, id := range ids {
-			if s.Peer(id) == nil {
-				return fmt.Errorf("partition: no peer %d", id)
-			}
-			if pt.side[id] != 0 {
-				return fmt.Errorf("partition: peer %d is in both groups", id)
-			}
-			pt.side[id] = int8(g + 1)
-		}
-	}
-	s.partitions = append(s.partitions, pt)
-	sort.SliceStable(s.partitions, func(i, j int) bool { return s.partitions[i].from < s.partitions[j].from })
-	return nil
-}
-
-// partitioned reports whether a message from a to b at time t is cut.
-func (s *Sim) partitioned(a, b int, t float64) bool {
-	for _, pt := range s.partitions {
-		if t < pt.from || t >= pt.until {
-			continue
-		}
-		sa, sb := pt.sideOf(a), pt.sideOf(b)
-		if sa != 0 && sb != 0 && sa != sb {
-			return true
-		}
-	}
-	return false
 }

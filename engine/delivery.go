@@ -1,0 +1,244 @@
+package engine
+
+import "fmt"
+
+// Send sends a new message to a connected peer, with the message's own TTL.
+func (p *Peer) Send(to int, m *Message) error {
+	return p.SendHop(to, m, m.TTL, 1)
+}
+
+// Forward sends a received message one hop further.
+func (p *Peer) Forward(to int, d *Delivery) error {
+	return p.SendHop(to, d.Msg, d.NextTTL(), d.Hops+1)
+}
+
+// SendHop sends m to a connected peer with explicit TTL and hop count. A
+// send on a missing connection is an error; a send from an offline peer is
+// counted as dropped.
+func (p *Peer) SendHop(to int, m *Message, ttl, hops int) error {
+	for i := range p.conns {
+		if c := &p.conns[i]; int(c.peer) == to {
+			p.sim.transmit(p, c.peer, c.region, m, int32(ttl), int32(hops))
+			return nil
+		}
+	}
+	if p.sim.Peer(to) == nil {
+		return fmt.Errorf("peer %d cannot send %q: there is no peer %d", p.id, m.Kind, to)
+	}
+	return fmt.Errorf("peer %d cannot send %q to peer %d: they are not connected (connect them first, or send to one of %v)", p.id, m.Kind, to, p.Neighbours())
+}
+
+// Exclude says which neighbours a gossip or broadcast skips.
+type Exclude struct {
+	Peer int // NoPeer for none; usually the neighbour a message came from
+	Type int // a Sim.TypeIndex; 0 for none
+}
+
+// Gossip sends m to up to fanout random neighbours not excluded, with the
+// given TTL and hop count, and returns how many it sent to. A fanout < 0
+// means every eligible neighbour.
+func (p *Peer) Gossip(m *Message, ttl, hops, fanout int, ex Exclude) int {
+	s := p.sim
+	c := s.scratch[:0] // indices into p.conns
+	for i, cn := range p.conns {
+		if int(cn.peer) == ex.Peer || (ex.Type != 0 && s.peers[cn.peer].typ == ex.Type) {
+			continue
+		}
+		c = append(c, int32(i))
+	}
+	s.scratch = c
+	n := len(c)
+	if fanout >= 0 && fanout < n {
+		for i := 0; i < fanout; i++ {
+			j := i + s.rng.IntN(n-i)
+			c[i], c[j] = c[j], c[i]
+		}
+		n = fanout
+	}
+	for i := 0; i < n; i++ {
+		cn := &p.conns[c[i]]
+		s.transmit(p, cn.peer, cn.region, m, int32(ttl), int32(hops))
+	}
+	return n
+}
+
+// Broadcast sends m to every neighbour not excluded.
+func (p *Peer) Broadcast(m *Message, ttl, hops int, ex Exclude) int {
+	return p.Gossip(m, ttl, hops, -1, ex)
+}
+
+// transmit puts a message on the wire to peer to, in region toRegion: it
+// occupies the sender's uplink, may be lost or cut by a partition, and
+// arrives after a one-way delay. It does not touch the receiver's Peer,
+// whose cache line the arrival will need only later.
+func (s *Sim) transmit(from *Peer, to, toRegion int32, m *Message, ttl, hops int32) {
+	c := &s.counters[m.kind]
+	size := int64(m.Size)
+	c.Sent++
+	c.SentBytes += size
+	from.stats.Sent++
+	from.stats.SentBytes += size
+	if !from.online {
+		s.drop(m, &c.DroppedOffline, from.id, int(to), "sender offline")
+		return
+	}
+	start := from.uplink
+	if start < s.now {
+		start = s.now
+	}
+	done := start + float64(size)*from.upMsPerB
+	from.uplink = done
+	if s.lossy {
+		if p := s.lossOf(from.id, int(to)); p > 0 && s.rng.Float64() < p {
+			s.drop(m, &c.DroppedLoss, from.id, int(to), "loss")
+			return
+		}
+	}
+	if len(s.partitions) > 0 && s.partitioned(from.id, int(to), start) {
+		s.drop(m, &c.DroppedPartition, from.id, int(to), "partition")
+		return
+	}
+	at := done + s.net.oneWay(from.region, int(toRegion), s.rng)
+	if s.trace != nil {
+		s.trace.msg(s.now, "send", m, from.id, int(to), "")
+	}
+	s.q.push(at, event{kind: evArrive, msg: m, peer: to, from: int32(from.id), tag: hopTag(ttl, hops)})
+}
+
+func (s *Sim) drop(m *Message, reason *int64, from, to int, why string) {
+	c := &s.counters[m.kind]
+	c.Dropped++
+	c.DroppedBytes += int64(m.Size)
+	*reason++
+	if s.trace != nil {
+		s.trace.msg(s.now, "drop", m, from, to, why)
+	}
+}
+
+// arrive puts a message in the receiver's inbound queue.
+func (s *Sim) arrive(ev *event) {
+	p := s.peers[ev.peer]
+	if !p.online {
+		s.drop(ev.msg, &s.counters[ev.msg.kind].DroppedOffline, int(ev.from), p.id, "offline")
+		return
+	}
+	for i := range p.conns {
+		if p.conns[i].peer == ev.from {
+			p.conns[i].heard = s.now
+			break
+		}
+	}
+	ttl, hops := ev.ttlHops()
+	d := Delivery{Msg: ev.msg, From: int(ev.from), TTL: int(ttl), Hops: int(hops), Arrived: s.now}
+	if p.busy {
+		if p.head > 0 && p.head == len(p.inbox) {
+			p.inbox, p.head = p.inbox[:0], 0
+		}
+		p.inbox = append(p.inbox, d)
+		return
+	}
+	s.begin(p, d)
+}
+
+// begin starts downloading a message: the peer handles one at a time.
+func (s *Sim) begin(p *Peer, d Delivery) {
+	p.busy = true
+	p.cur = d
+	s.q.push(s.now+float64(d.Msg.Size)*p.dnMsPerB, event{kind: evDownloaded, peer: int32(p.id), tag: p.epoch})
+}
+
+func (s *Sim) downloaded(ev *event) error {
+	p := s.peers[ev.peer]
+	if p.epoch != ev.tag {
+		return nil
+	}
+	if p.validate == nil {
+		return s.finish(p, true)
+	}
+	ok, delay, err := p.validate(p, &p.cur)
+	if err != nil {
+		return &RunError{T: s.now, Peer: p.id, Err: fmt.Errorf("validation of %q from peer %d: %w", p.cur.Msg.Kind, p.cur.From, err)}
+	}
+	if p.epoch != ev.tag {
+		// The validation step took the peer offline, which dropped (and
+		// counted) this message with the rest of its inbound queue.
+		return nil
+	}
+	if delay > 0 {
+		s.q.push(s.now+delay, event{kind: evValidated, peer: ev.peer, ok: ok, tag: p.epoch})
+		return nil
+	}
+	return s.finish(p, ok)
+}
+
+// finish hands the current message to the peer's services (or rejects it)
+// and starts on the next waiting message.
+func (s *Sim) finish(p *Peer, ok bool) error {
+	// The message is past download and validation: a service that takes
+	// the peer offline while handling it must not also drop it.
+	p.busy = false
+	d := &p.cur
+	m := d.Msg
+	c := &s.counters[m.kind]
+	var err error
+	if !ok {
+		c.Rejected++
+		if s.trace != nil {
+			s.trace.msg(s.now, "reject", m, d.From, p.id, "")
+		}
+	} else {
+		if m.rec != nil {
+			d.First = s.mark(p, m, d.Hops)
+		}
+		size := int64(m.Size)
+		p.stats.Received++
+		p.stats.ReceivedBytes += size
+		handled := false
+		ki := int(m.kind)
+		w, bit := ki>>6, uint64(1)<<(uint(ki)&63)
+		for i := 0; i < len(p.services) && err == nil; i++ {
+			e := &p.services[i]
+			if (w == 0 && e.mask0&bit != 0) || (w > 0 && w < len(e.mask) && e.mask[w]&bit != 0) {
+				handled = true
+				if herr := e.svc.Handle(p, d); herr != nil {
+					err = &RunError{T: s.now, Peer: p.id, Err: fmt.Errorf("%s handling %q from peer %d: %w", e.svc.Name(), m.Kind, d.From, herr)}
+				}
+			}
+		}
+		if handled {
+			c.Delivered++
+			c.DeliveredBytes += size
+			sec := int(s.now / 1000)
+			for len(s.load) <= sec {
+				s.load = append(s.load, LoadPoint{})
+			}
+			s.load[sec].Messages++
+			s.load[sec].Bytes += size
+			if s.trace != nil {
+				s.trace.msg(s.now, "deliver", m, d.From, p.id, "")
+			}
+		} else {
+			c.Unhandled++
+			if s.trace != nil {
+				s.trace.msg(s.now, "unhandled", m, d.From, p.id, "")
+			}
+			if s.cfg.StrictKinds && err == nil {
+				err = &RunError{T: s.now, Peer: p.id, Err: fmt.Errorf("no service of peer %d (type %q) handles message kind %q (from peer %d); add a service for it or exclude this peer type from the sender", p.id, p.Type(), m.Kind, d.From)}
+			}
+		}
+	}
+	p.cur = Delivery{}
+	p.busy = false
+	if p.online && p.head < len(p.inbox) {
+		next := p.inbox[p.head]
+		p.inbox[p.head] = Delivery{}
+		p.head++
+		if p.head >= 64 && 2*p.head >= len(p.inbox) {
+			n := copy(p.inbox, p.inbox[p.head:])
+			clear(p.inbox[n:])
+			p.inbox, p.head = p.inbox[:n], 0
+		}
+		s.begin(p, next)
+	}
+	return err
+}
