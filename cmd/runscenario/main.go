@@ -4,7 +4,7 @@
 // and of the whole process, peak memory, events, delivered messages,
 // delivered messages per wall second and gossip coverage.
 //
-//	go run ./engine/scenario/cmd/runscenario -scenario s1 -n 100000
+//	go run ./cmd/runscenario -scenario s1 -n 100000
 //
 // Peak memory is the process's peak resident set (VmHWM in
 // /proc/self/status, Linux only).
