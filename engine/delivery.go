@@ -1,6 +1,10 @@
 package engine
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/p2prepl/p2prepl/internal/sample"
+)
 
 // Send sends a new message to a connected peer, with the message's own TTL.
 func (p *Peer) Send(to int, m *Message) error {
@@ -47,19 +51,14 @@ func (p *Peer) Gossip(m *Message, ttl, hops, fanout int, ex Exclude) int {
 		c = append(c, int32(i))
 	}
 	s.scratch = c
-	n := len(c)
-	if fanout >= 0 && fanout < n {
-		for i := 0; i < fanout; i++ {
-			j := i + s.rng.IntN(n-i)
-			c[i], c[j] = c[j], c[i]
-		}
-		n = fanout
+	if fanout >= 0 && fanout < len(c) {
+		c = sample.Choose(s.rng, c, fanout)
 	}
-	for i := 0; i < n; i++ {
-		cn := &p.conns[c[i]]
+	for _, i := range c {
+		cn := &p.conns[i]
 		s.transmit(p, cn.peer, cn.region, m, int32(ttl), int32(hops))
 	}
-	return n
+	return len(c)
 }
 
 // Broadcast sends m to every neighbour not excluded.

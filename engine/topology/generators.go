@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/p2prepl/p2prepl/internal/sample"
 	"gonum.org/v1/gonum/graph"
 	"gonum.org/v1/gonum/graph/graphs/gen"
 )
@@ -285,17 +286,15 @@ func AttachClients(g *Graph, clients, k int, r *rand.Rand) (*Graph, []int, error
 	copy(nodes, g.Nodes)
 	added := make([]Edge, 0, clients*k)
 	ids := make([]int, clients)
-	// pool is a permutation of g's nodes; a partial Fisher–Yates shuffle of
-	// its first k slots picks a uniform k-subset in O(k) per client.
+	// pool is a permutation of g's nodes; sample.Choose picks a uniform
+	// k-subset of it in O(k) per client.
 	pool := slices.Clone(g.Nodes)
 	for c := range clients {
 		id := next + c
 		ids[c] = id
 		nodes = append(nodes, id)
-		for i := range k {
-			j := i + r.IntN(n-i)
-			pool[i], pool[j] = pool[j], pool[i]
-			added = append(added, Edge{pool[i], id})
+		for _, v := range sample.Choose(r, pool, k) {
+			added = append(added, Edge{v, id})
 		}
 	}
 	// Clients have the largest ids, so nodes is sorted; the new edges are
