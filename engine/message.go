@@ -5,6 +5,11 @@ import "math"
 // Unlimited is the TTL of a message that may be forwarded forever.
 const Unlimited = -1
 
+// HeaderSize is the size in bytes of a message's header, as in p2psimpy:
+// the size of a message with no payload (ping, pong, a message whose size
+// is not given) and the base that payload bytes are added to.
+const HeaderSize = 20
+
 // Message is one immutable unit of communication. The per-hop state (TTL
 // left, hop count, the peer it came from) travels beside it in a Delivery,
 // so forwarding a message never copies it.
@@ -99,10 +104,10 @@ func (r *record) mark(peer int, t float64, hops int, version int32, npeers int) 
 }
 
 // NewMessage creates a message sent by origin at the current time. size < 0
-// means "not given": the caller's default of 20 bytes is used.
+// means "not given": the message is HeaderSize bytes.
 func (s *Sim) NewMessage(kind, id string, origin int, data any, size, ttl int) *Message {
 	if size < 0 {
-		size = 20
+		size = HeaderSize
 	}
 	m := &Message{Kind: kind, ID: id, Origin: origin, Data: data, Size: size, TTL: ttl, Created: s.now}
 	m.kind = s.KindIndex(kind)

@@ -28,7 +28,7 @@ func (c *ConnManager) Start(p *engine.Peer) error {
 	s := p.Sim()
 	// Ping and pong carry nothing, so the simulation's one of each serves
 	// every peer.
-	c.ping = s.Signal("ping", 20)
+	c.ping = s.Signal("ping", engine.HeaderSize)
 	// Peers added together would all ping at the same instant; a random
 	// phase spreads them over one interval.
 	_, err := p.After(c, s.Rand().Float64()*c.PingInterval, 0)
@@ -61,7 +61,7 @@ func (c *ConnManager) Handle(p *engine.Peer, d *engine.Delivery) error {
 	if d.Msg.Kind == "ping" && p.Connected(d.From) {
 		// The pong comes from the simulation, not from c: reading c here
 		// would cost a cache miss per ping in large networks.
-		return p.Send(d.From, p.Sim().Signal("pong", 20))
+		return p.Send(d.From, p.Sim().Signal("pong", engine.HeaderSize))
 	}
 	return nil
 }

@@ -43,12 +43,10 @@ const (
 	KindMsgResponse = "msg_response"
 )
 
-// Message sizes of the anti-entropy exchange: a 20-byte header plus an
-// 8-byte digest per id; a response carries its messages whole.
-const (
-	headerBytes = 20
-	digestBytes = 8
-)
+// digestBytes is the size of one id in the anti-entropy exchange: its
+// messages are a header (engine.HeaderSize) plus a digest per id; a
+// response carries its messages whole.
+const digestBytes = 8
 
 // NewPushGossip returns push gossip with p2psimpy's defaults (fanout 3).
 func NewPushGossip() *Gossip { return newGossip(true, false) }
@@ -141,7 +139,7 @@ func (g *Gossip) store(p *engine.Peer, m *engine.Message) {
 func (g *Gossip) Timer(p *engine.Peer, _ int64) error {
 	if p.Online() && p.Degree() > 0 {
 		held := p.Held()
-		m := p.Sim().NewMessage(KindSyncPing, "", p.ID(), held, headerBytes+digestBytes*len(held), 0)
+		m := p.Sim().NewMessage(KindSyncPing, "", p.ID(), held, engine.HeaderSize+digestBytes*len(held), 0)
 		p.Gossip(m, 0, 1, g.PullFanout, engine.Exclude{Peer: engine.NoPeer, Type: g.except(p)})
 	}
 	_, err := p.After(g, g.RoundTime, 0)
@@ -171,13 +169,13 @@ func (g *Gossip) onSyncPing(p *engine.Peer, d *engine.Delivery) error {
 		return nil
 	}
 	if len(lacks) > 0 {
-		pong := s.NewMessage(KindSyncPong, "", p.ID(), lacks, headerBytes+digestBytes*len(lacks), 0)
+		pong := s.NewMessage(KindSyncPong, "", p.ID(), lacks, engine.HeaderSize+digestBytes*len(lacks), 0)
 		if err := p.Send(d.From, pong); err != nil {
 			return err
 		}
 	}
 	if len(want) > 0 {
-		req := s.NewMessage(KindMsgRequest, "", p.ID(), want, headerBytes+digestBytes*len(want), 0)
+		req := s.NewMessage(KindMsgRequest, "", p.ID(), want, engine.HeaderSize+digestBytes*len(want), 0)
 		return p.Send(d.From, req)
 	}
 	return nil
@@ -196,7 +194,7 @@ func (g *Gossip) request(p *engine.Peer, from int, offered []*engine.Message) er
 		return nil
 	}
 	want := slices.Clone(g.scratch)
-	return p.Send(from, s.NewMessage(KindMsgRequest, "", p.ID(), want, headerBytes+digestBytes*len(want), 0))
+	return p.Send(from, s.NewMessage(KindMsgRequest, "", p.ID(), want, engine.HeaderSize+digestBytes*len(want), 0))
 }
 
 // respond sends the version this peer holds of each requested id.
@@ -210,7 +208,7 @@ func (g *Gossip) respond(p *engine.Peer, to int, asked []*engine.Message) error 
 		m.Mark(mark)
 	}
 	g.scratch = g.scratch[:0]
-	size := headerBytes
+	size := engine.HeaderSize
 	for _, m := range held {
 		if m.Marked(mark) {
 			g.scratch = append(g.scratch, m)
