@@ -1,0 +1,362 @@
+package bindings
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"go.starlark.net/starlark"
+
+	"github.com/p2prepl/p2prepl/engine"
+)
+
+// Instance is one peer's instance of a Starlark service, and the `self`
+// its functions get: self.peer, self.config, self.sim, self.name, self.now,
+// timers (self.after, self.every, self.cancel) and any attribute the
+// service sets (self.balance = 100). It implements engine.Service.
+type Instance struct {
+	typ    *ServiceType
+	spec   *ServiceSpec
+	s      *Simulation
+	peer   *engine.Peer
+	fields map[string]starlark.Value
+	timers map[int64]*Timer
+	tag    int64
+
+	args1   starlark.Tuple
+	args2   starlark.Tuple
+	methods [3]*starlark.Builtin // after, every, cancel
+}
+
+var (
+	_ engine.Service        = (*Instance)(nil)
+	_ engine.OnlineObserver = (*Instance)(nil)
+	_ starlark.HasSetField  = (*Instance)(nil)
+)
+
+func (in *Instance) String() string {
+	if in.peer == nil {
+		return fmt.Sprintf("<%s instance>", in.typ.name)
+	}
+	return fmt.Sprintf("<%s at peer %d>", in.typ.name, in.peer.ID())
+}
+func (in *Instance) Type() string          { return "service_instance" }
+func (in *Instance) Freeze()               {} // per-peer mutable state by design
+func (in *Instance) Truth() starlark.Bool  { return true }
+func (in *Instance) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: service_instance") }
+
+var instanceBuiltins = []string{"after", "cancel", "config", "every", "name", "now", "peer", "sim"}
+
+func (in *Instance) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "peer":
+		if in.peer == nil {
+			return starlark.None, nil
+		}
+		return in.s.peerValue(in.peer), nil
+	case "config":
+		return in.spec.config, nil
+	case "sim":
+		return in.s, nil
+	case "name":
+		return starlark.String(in.typ.name), nil
+	case "now":
+		return starlark.Float(in.s.sim.Now()), nil
+	case "after":
+		return in.method(0, "self.after", selfAfter), nil
+	case "every":
+		return in.method(1, "self.every", selfEvery), nil
+	case "cancel":
+		return in.method(2, "self.cancel", selfCancel), nil
+	}
+	if v, ok := in.fields[name]; ok {
+		return v, nil
+	}
+	return nil, starlark.NoSuchAttrError(fmt.Sprintf("self (a %s instance) has no attribute .%s; set it first, e.g. self.%s = ... in on_start", in.typ.name, name, name))
+}
+
+func (in *Instance) method(i int, name string, fn builtinFunc) *starlark.Builtin {
+	if b := in.methods[i]; b != nil {
+		return b
+	}
+	b := starlark.NewBuiltin(name, safe(fn)).BindReceiver(in)
+	in.methods[i] = b
+	return b
+}
+
+func (in *Instance) AttrNames() []string {
+	names := append([]string(nil), instanceBuiltins...)
+	for k := range in.fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (in *Instance) SetField(name string, v starlark.Value) error {
+	for _, b := range instanceBuiltins {
+		if b == name {
+			return fmt.Errorf("cannot set self.%s: it is a built-in attribute of a service instance (pick another name)", name)
+		}
+	}
+	if in.fields == nil {
+		in.fields = map[string]starlark.Value{}
+	}
+	in.fields[name] = v
+	return nil
+}
+
+// engine.Service
+
+func (in *Instance) Name() string    { return in.typ.name }
+func (in *Instance) Kinds() []string { return in.typ.kinds }
+
+func (in *Instance) Start(p *engine.Peer) error {
+	in.peer = p
+	if in.typ.onStart == nil {
+		return nil
+	}
+	_, err := in.s.call(in.typ.onStart, starlark.Tuple{in})
+	return err
+}
+
+func (in *Instance) Handle(p *engine.Peer, d *engine.Delivery) error {
+	kind := d.Msg.Kind
+	for i := range in.typ.handlers {
+		h := &in.typ.handlers[i]
+		if h.kind != kind {
+			continue
+		}
+		msg := in.s.received(p, d)
+		if !h.reuse {
+			_, err := in.s.call(h.fn, starlark.Tuple{in, msg})
+			return err
+		}
+		args := in.args2
+		if args == nil {
+			args = make(starlark.Tuple, 2)
+			in.args2 = args
+		}
+		args[0], args[1] = in, msg
+		in.args2 = nil // a nested call (go_offline in a handler) takes its own
+		_, err := in.s.call(h.fn, args)
+		args[1] = nil
+		in.args2 = args
+		return err
+	}
+	return nil
+}
+
+func (in *Instance) callSelf(fn starlark.Callable) error {
+	args := in.args1
+	if args == nil {
+		args = starlark.Tuple{nil}
+	}
+	in.args1 = nil
+	args[0] = in
+	_, err := in.s.call(fn, args)
+	in.args1 = args
+	return err
+}
+
+func (in *Instance) Offline(p *engine.Peer) error {
+	if in.typ.onOffline == nil {
+		return nil
+	}
+	return in.callSelf(in.typ.onOffline)
+}
+
+func (in *Instance) Online(p *engine.Peer) error {
+	if in.typ.onOnline == nil {
+		return nil
+	}
+	return in.callSelf(in.typ.onOnline)
+}
+
+// Timer is a timer handle from self.after / self.every: .cancel(), .active,
+// .at (the next firing time).
+type Timer struct {
+	in     *Instance
+	tag    int64
+	id     engine.TimerID
+	fn     starlark.Callable
+	args   starlark.Tuple // self first
+	every  float64        // 0: one-shot
+	at     float64
+	active bool
+}
+
+func (t *Timer) String() string {
+	state := "done"
+	if t.active {
+		state = "at " + fmtFloat(t.at) + " ms"
+	}
+	kind := "after"
+	if t.every > 0 {
+		kind = "every " + fmtFloat(t.every) + " ms"
+	}
+	return fmt.Sprintf("<timer %s %s, %s>", kind, t.fn.Name(), state)
+}
+func (t *Timer) Type() string          { return "timer" }
+func (t *Timer) Freeze()               {}
+func (t *Timer) Truth() starlark.Bool  { return starlark.Bool(t.active) }
+func (t *Timer) Hash() (uint32, error) { return uint32(t.tag), nil }
+
+func (t *Timer) Attr(name string) (starlark.Value, error) {
+	switch name {
+	case "active":
+		return starlark.Bool(t.active), nil
+	case "at":
+		if !t.active {
+			return starlark.None, nil
+		}
+		return starlark.Float(t.at), nil
+	case "cancel":
+		return starlark.NewBuiltin("timer.cancel", safe(timerCancel)).BindReceiver(t), nil
+	}
+	return nil, nil
+}
+
+func (t *Timer) AttrNames() []string { return []string{"active", "at", "cancel"} }
+
+func (t *Timer) cancel() {
+	if !t.active {
+		return
+	}
+	t.active = false
+	t.in.s.sim.Cancel(t.id)
+	delete(t.in.timers, t.tag)
+}
+
+func (in *Instance) Timer(p *engine.Peer, tag int64) error {
+	t := in.timers[tag]
+	if t == nil || !t.active {
+		return nil
+	}
+	if t.every > 0 {
+		id, err := in.s.sim.After(p, in, t.every, tag)
+		if err != nil {
+			return err
+		}
+		t.id, t.at = id, in.s.sim.Now()+t.every
+	} else {
+		t.active = false
+		delete(in.timers, tag)
+	}
+	if _, err := in.s.call(t.fn, t.args); err != nil {
+		return fmt.Errorf("%s: timer %s: %w", in.typ.name, t.fn.Name(), err)
+	}
+	return nil
+}
+
+// delayArg reads a delay: a number >= 0, or a dist drawn now (negative
+// draws count as 0).
+func (in *Instance) delayArg(fn, param string, v starlark.Value) (float64, error) {
+	if d, ok := v.(*Dist); ok {
+		nd, err := d.numeric(fn + ": " + param)
+		if err != nil {
+			return 0, err
+		}
+		return math.Max(0, nd.Sample(in.s.sim.Rand())), nil
+	}
+	f, err := floatArg(fn, param, v)
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 {
+		return 0, fmt.Errorf("%s: %s must be a finite number of ms >= 0 (got %s)", fn, param, fmtFloat(f))
+	}
+	return f, nil
+}
+
+func (in *Instance) schedule(fn string, delay, every float64, cb starlark.Value, extra starlark.Tuple) (*Timer, error) {
+	c, ok := cb.(starlark.Callable)
+	if !ok {
+		return nil, fmt.Errorf("%s: fn must be a function fn(self, ...) (got %s)", fn, cb.Type())
+	}
+	if in.peer == nil {
+		return nil, fmt.Errorf("%s: the service has not started yet (set timers in on_start or later)", fn)
+	}
+	in.tag++
+	args := make(starlark.Tuple, 0, 1+len(extra))
+	args = append(args, in)
+	args = append(args, extra...)
+	t := &Timer{in: in, tag: in.tag, fn: c, args: args, every: every, at: in.s.sim.Now() + delay, active: true}
+	id, err := in.s.sim.After(in.peer, in, delay, t.tag)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fn, err)
+	}
+	t.id = id
+	if in.timers == nil {
+		in.timers = map[int64]*Timer{}
+	}
+	in.timers[t.tag] = t
+	return t, nil
+}
+
+func selfAfter(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	in := b.Receiver().(*Instance)
+	if len(kwargs) > 0 {
+		return nil, fmt.Errorf("self.after: unexpected keyword arguments (use self.after(ms, fn, *args))")
+	}
+	if len(args) < 2 {
+		return nil, fmt.Errorf("self.after: want self.after(ms, fn, *args) (got %d arguments)", len(args))
+	}
+	delay, err := in.delayArg("self.after", "ms", args[0])
+	if err != nil {
+		return nil, err
+	}
+	return in.schedule("self.after", delay, 0, args[1], args[2:])
+}
+
+func selfEvery(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	in := b.Receiver().(*Instance)
+	var start starlark.Value = starlark.None
+	for _, kv := range kwargs {
+		if string(kv[0].(starlark.String)) != "start" {
+			return nil, fmt.Errorf("self.every: unexpected keyword argument %s (only start=)", kv[0])
+		}
+		start = kv[1]
+	}
+	if len(args) < 2 {
+		return nil, fmt.Errorf("self.every: want self.every(ms, fn, *args, start=None) (got %d arguments)", len(args))
+	}
+	every, err := floatArg("self.every", "ms", args[0])
+	if err != nil {
+		return nil, err
+	}
+	if math.IsNaN(every) || math.IsInf(every, 0) || every <= 0 {
+		return nil, fmt.Errorf("self.every: ms must be a finite number > 0 (got %s)", fmtFloat(every))
+	}
+	delay := every
+	if start != starlark.None {
+		if delay, err = in.delayArg("self.every", "start", start); err != nil {
+			return nil, err
+		}
+	}
+	return in.schedule("self.every", delay, every, args[1], args[2:])
+}
+
+func selfCancel(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "timer", &v); err != nil {
+		return nil, err
+	}
+	if v == starlark.None {
+		return starlark.None, nil
+	}
+	t, ok := v.(*Timer)
+	if !ok {
+		return nil, fmt.Errorf("self.cancel: want a timer from self.after or self.every (got %s)", v.Type())
+	}
+	t.cancel()
+	return starlark.None, nil
+}
+
+func timerCancel(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	b.Receiver().(*Timer).cancel()
+	return starlark.None, nil
+}

@@ -1,0 +1,123 @@
+package bindings
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"go.starlark.net/starlark"
+
+	"github.com/p2prepl/p2prepl/engine"
+)
+
+// drive runs f (a Run or a Step) with the thread driving callbacks,
+// registered for Interrupt and Running, and maps the engine's stop errors
+// to messages that say what to do.
+func (s *Simulation) drive(thread *starlark.Thread, fn string, until float64, f func() error) error {
+	if s.running {
+		return fmt.Errorf("%s: the simulation is already running (a handler cannot call sim.run or sim.step; schedule work with self.after or sim.at instead)", fn)
+	}
+	e := s.env
+	s.running = true
+	prevRun := e.inRun
+	e.inRun = s
+	defer s.enter(thread)()
+	leave := e.enterRun(s.sim, until)
+	defer func() {
+		leave()
+		e.inRun = prevRun
+		s.running = false
+	}()
+	err := f()
+	if ferr := s.flushTrace(); err == nil && ferr != nil {
+		err = ferr
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, engine.ErrInterrupted):
+		return fmt.Errorf("%s: interrupted at t=%s ms; the simulation is usable and sim.run(until = ...) carries on from there", fn, fmtTime(s.sim.Now()))
+	case errors.Is(err, engine.ErrEventLimit):
+		return &LimitError{Msg: fmt.Sprintf("event limit reached: the simulation processed %d events, the limit, by t=%s ms (raise it with --max-events)", s.sim.Events(), fmtTime(s.sim.Now()))}
+	}
+	return err
+}
+
+// LimitError is a run stopped by a resource limit (events).
+type LimitError struct{ Msg string }
+
+func (e *LimitError) Error() string { return e.Msg }
+
+func simRun(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	s := simOf(b)
+	var untilV starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "until", &untilV); err != nil {
+		return nil, err
+	}
+	until, err := floatArg("sim.run", "until", untilV)
+	if err != nil {
+		return nil, err
+	}
+	if math.IsNaN(until) || until < s.sim.Now() {
+		return nil, fmt.Errorf("sim.run: until=%s ms is before now (%s ms); the simulation cannot go back in time", fmtFloat(until), fmtFloat(s.sim.Now()))
+	}
+	if err := s.drive(thread, "sim.run", until, func() error { return s.sim.Run(until) }); err != nil {
+		return nil, err
+	}
+	return starlark.None, nil
+}
+
+func simStep(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	s := simOf(b)
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	var did bool
+	err := s.drive(thread, "sim.step", s.sim.Now(), func() error {
+		var err error
+		did, err = s.sim.Step()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return starlark.Bool(did), nil
+}
+
+func (s *Simulation) timeArg(fn, param string, v starlark.Value) (float64, error) {
+	t, err := floatArg(fn, param, v)
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(t) || t < s.sim.Now() {
+		return 0, fmt.Errorf("%s: %s=%s ms is before now (%s ms)", fn, param, fmtFloat(t), fmtFloat(s.sim.Now()))
+	}
+	return t, nil
+}
+
+func simAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	s := simOf(b)
+	if len(kwargs) > 0 {
+		return nil, fmt.Errorf("sim.at: unexpected keyword arguments (use sim.at(t, fn, *args))")
+	}
+	if len(args) < 2 {
+		return nil, fmt.Errorf("sim.at: want sim.at(t, fn, *args) (got %d arguments)", len(args))
+	}
+	t, err := s.timeArg("sim.at", "t", args[0])
+	if err != nil {
+		return nil, err
+	}
+	fn, ok := args[1].(starlark.Callable)
+	if !ok {
+		return nil, fmt.Errorf("sim.at: fn must be a function (got %s)", args[1].Type())
+	}
+	rest := append(starlark.Tuple(nil), args[2:]...)
+	err = s.sim.Schedule(t, func() error {
+		_, err := s.call(fn, rest)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sim.at: %w", err)
+	}
+	return starlark.None, nil
+}
