@@ -19,14 +19,17 @@ const (
 //
 // p2psimpy's RandomDowntime applies its two durations the wrong way round
 // (a peer is up for the "disruption" time and down for the "interval"), so
-// its peers are online only ~40% of the time. We follow the names: down
-// ~N(400,150) ms, up ~N(600,200) ms, so peers are up ~60% of the time.
+// its peers are online only ~40% of the time. We follow the names, so with
+// the defaults peers are up ~60% of the time.
 type RandomDowntime struct {
 	engine.Base
-	First, Down, Up dist.Dist
+	First dist.Dist // default N(1000, 70)
+	Down  dist.Dist // default N(400, 150)
+	Up    dist.Dist // default N(600, 200)
 }
 
-// NewRandomDowntime returns RandomDowntime with p2psimpy's distributions.
+// NewRandomDowntime returns RandomDowntime with p2psimpy's distributions
+// (see its fields).
 func NewRandomDowntime() *RandomDowntime {
 	first, _ := dist.Norm(1000, 70)
 	down, _ := dist.Norm(400, 150)

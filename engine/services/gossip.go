@@ -18,15 +18,15 @@ import (
 // every receipt while TTL > 0, so traffic grows like fanout^TTL.
 type Gossip struct {
 	engine.Base
-	Kind              string  // message kind spread, default "gossip"
-	Push, Pull        bool    // modes
-	Fanout            int     // push fanout, default 3
-	ForwardDuplicates bool    // p2psimpy's behaviour
-	ExceptType        string  // peer type never gossiped to, default "client"
-	Store             string  // storage namespace for received messages ("" none)
-	PullFanout        int     // neighbours per pull round, default 3
-	RoundTime         float64 // ms between pull rounds, default 500
-	FirstRound        dist.Dist
+	Kind              string    // message kind spread, default "gossip"
+	Push, Pull        bool      // modes
+	Fanout            int       // push fanout, default 3
+	ForwardDuplicates bool      // p2psimpy's behaviour
+	ExceptType        string    // peer type never gossiped to, default "client"
+	Store             string    // storage namespace for received messages ("" none)
+	PullFanout        int       // neighbours per pull round, default 3
+	RoundTime         float64   // ms between pull rounds, default 500
+	FirstRound        dist.Dist // the first pull round is |FirstRound| ms after start, default N(200, 100)
 
 	exceptType int
 	scratch    []*engine.Message // lists are built here, then cloned to size
@@ -48,14 +48,15 @@ const (
 // response carries its messages whole.
 const digestBytes = 8
 
-// NewPushGossip returns push gossip with p2psimpy's defaults (fanout 3).
+// NewPushGossip returns push gossip with p2psimpy's defaults (see Gossip's
+// fields).
 func NewPushGossip() *Gossip { return newGossip(true, false) }
 
-// NewPullGossip returns pull gossip (anti-entropy) with p2psimpy's defaults:
-// fanout 3, a round every 500 ms, the first after |N(200, 100)| ms.
+// NewPullGossip returns pull gossip (anti-entropy) with p2psimpy's defaults
+// (see Gossip's fields).
 func NewPullGossip() *Gossip { return newGossip(false, true) }
 
-// NewPushPullGossip combines both.
+// NewPushPullGossip combines both, with the same defaults.
 func NewPushPullGossip() *Gossip { return newGossip(true, true) }
 
 func newGossip(push, pull bool) *Gossip {

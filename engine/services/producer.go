@@ -10,17 +10,17 @@ import (
 // Producer creates a new message every 1000/Rate ms from InitDelay on and
 // gossips it to Fanout random neighbours with TTL TTL. Ids are
 // "<peer>_<n>", n counting from 1, as in p2psimpy's MessageProducer (and
-// its defaults: 5 messages/s from t=1000 ms, fanout 5, TTL 4). The
-// producer also holds what it produces, so it counts as having seen it.
+// its defaults, given on the fields). The producer also holds what it
+// produces, so it counts as having seen it.
 type Producer struct {
 	engine.Base
-	Kind      string
-	Rate      float64 // messages per simulated second
-	InitDelay float64 // ms before the first message
-	Fanout    int
-	TTL       int
-	Size      int    // bytes, default 250 like p2psimpy's gossip messages
-	Store     string // namespace to store produced messages ("" none)
+	Kind      string  // message kind, default "gossip"
+	Rate      float64 // messages per simulated second, default 5
+	InitDelay float64 // ms before the first message, default 1000
+	Fanout    int     // default 5
+	TTL       int     // default 4; engine.Unlimited for no limit
+	Size      int     // bytes, default 250 like p2psimpy's gossip messages
+	Store     string  // namespace to store produced messages ("" none)
 	// Payload makes the data of message n; nil gives a random uint64. An
 	// error from it ends the run.
 	Payload func(p *engine.Peer, n int) (any, error)
@@ -28,7 +28,8 @@ type Producer struct {
 	n int
 }
 
-// NewProducer returns a producer with p2psimpy's defaults.
+// NewProducer returns a producer with p2psimpy's defaults (see Producer's
+// fields).
 func NewProducer() *Producer {
 	return &Producer{Kind: "gossip", Rate: 5, InitDelay: 1000, Fanout: 5, TTL: 4, Size: 250}
 }
