@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/p2prepl/p2prepl/internal/sample"
 )
@@ -11,9 +13,36 @@ func (p *Peer) Send(to int, m *Message) error {
 	return p.SendHop(to, m, m.TTL, 1)
 }
 
-// Forward sends a received message one hop further.
+// ErrTTLExhausted is the error, wrapped, of forwarding a delivery whose TTL
+// allows no further hop (see Delivery.Forwardable).
+var ErrTTLExhausted = errors.New("its TTL is exhausted")
+
+// Forward sends a received message one hop further: with d.NextTTL() and
+// one hop more. Forwarding a delivery that is not Forwardable is an error
+// wrapping ErrTTLExhausted, and sends nothing.
 func (p *Peer) Forward(to int, d *Delivery) error {
+	if err := p.forwardable(d); err != nil {
+		return err
+	}
 	return p.SendHop(to, d.Msg, d.NextTTL(), d.Hops+1)
+}
+
+// ForwardGossip forwards a received message, as Forward does, to up to
+// fanout random neighbours not excluded and never back to d.From, and
+// returns how many it sent to. A fanout < 0 means every eligible
+// neighbour.
+func (p *Peer) ForwardGossip(d *Delivery, fanout int, ex Exclude) (int, error) {
+	if err := p.forwardable(d); err != nil {
+		return 0, err
+	}
+	return p.gossip(d.Msg, d.NextTTL(), d.Hops+1, fanout, ex, d.From), nil
+}
+
+func (p *Peer) forwardable(d *Delivery) error {
+	if d.Forwardable() {
+		return nil
+	}
+	return fmt.Errorf("peer %d cannot forward %q from peer %d: %w", p.id, d.Msg.Kind, d.From, ErrTTLExhausted)
 }
 
 // SendHop sends m to a connected peer with explicit TTL and hop count. A
@@ -34,18 +63,26 @@ func (p *Peer) SendHop(to int, m *Message, ttl, hops int) error {
 
 // Exclude says which neighbours a gossip or broadcast skips.
 type Exclude struct {
-	Peer int // NoPeer for none; usually the neighbour a message came from
-	Type int // a Sim.TypeIndex; 0 for none
+	Peer  int   // NoPeer for none; usually the neighbour a message came from
+	Type  int   // a Sim.TypeIndex; 0 for none
+	Peers []int // more peers to skip; scanned for every neighbour, so keep it short
 }
 
 // Gossip sends m to up to fanout random neighbours not excluded, with the
 // given TTL and hop count, and returns how many it sent to. A fanout < 0
 // means every eligible neighbour.
 func (p *Peer) Gossip(m *Message, ttl, hops, fanout int, ex Exclude) int {
+	return p.gossip(m, ttl, hops, fanout, ex, NoPeer)
+}
+
+// gossip is Gossip that also skips the neighbour from.
+func (p *Peer) gossip(m *Message, ttl, hops, fanout int, ex Exclude, from int) int {
 	s := p.sim
 	c := s.scratch[:0] // indices into p.conns
 	for i, cn := range p.conns {
-		if int(cn.peer) == ex.Peer || (ex.Type != 0 && s.peers[cn.peer].typ == ex.Type) {
+		id := int(cn.peer)
+		if id == ex.Peer || id == from || (ex.Type != 0 && s.peers[id].typ == ex.Type) ||
+			(len(ex.Peers) > 0 && slices.Contains(ex.Peers, id)) {
 			continue
 		}
 		c = append(c, int32(i))

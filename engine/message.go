@@ -39,7 +39,9 @@ func (m *Message) Version() int {
 	return int(m.version)
 }
 
-// Delivery is a message as one peer receives it.
+// Delivery is a message as one peer receives it. The *Delivery a service's
+// Handle or a ValidateFunc gets is the engine's own and is reused after the
+// call returns: to keep it (e.g. to forward later), copy the value.
 type Delivery struct {
 	Msg     *Message
 	From    int     // the neighbour that sent it

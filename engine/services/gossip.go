@@ -100,7 +100,9 @@ func (g *Gossip) Handle(p *engine.Peer, d *engine.Delivery) error {
 			g.store(p, m)
 		}
 		if g.Push && (d.First || g.ForwardDuplicates) && d.Forwardable() {
-			p.Gossip(m, d.NextTTL(), d.Hops+1, g.Fanout, engine.Exclude{Peer: d.From, Type: g.except(p)})
+			if _, err := p.ForwardGossip(d, g.Fanout, engine.Exclude{Peer: engine.NoPeer, Type: g.except(p)}); err != nil {
+				return err
+			}
 		}
 	case KindSyncPing:
 		return g.onSyncPing(p, d)
