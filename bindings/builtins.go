@@ -2,6 +2,7 @@ package bindings
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -11,117 +12,43 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 	"go.starlark.net/syntax"
+
+	"github.com/p2prepl/p2prepl/bindings/api"
 )
 
 // builtinFunc is the signature of every builtin implementation.
-type builtinFunc = func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
-
-// safe wraps a builtin so that a Go panic inside it becomes an
-// *InternalError naming the script location instead of crashing.
-func safe(fn builtinFunc) builtinFunc {
-	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (v starlark.Value, err error) {
-		defer recoverInternal(thread, &err)
-		return fn(thread, b, args, kwargs)
-	}
-}
-
-// def is one documented builtin.
-type def struct {
-	name string
-	doc  string
-	fn   builtinFunc
-}
-
-func (d def) builtin() *starlark.Builtin { return starlark.NewBuiltin(d.name, safe(d.fn)) }
-
-func registerFuncs(defs []def) {
-	registerDocs = append(registerDocs, func() {
-		for _, d := range defs {
-			funcDocs[d.name] = d.doc
-		}
-	})
-}
-
-func registerDoc(name, doc string) {
-	registerDocs = append(registerDocs, func() { funcDocs[name] = doc })
-}
-
-func registerType(name, doc string) {
-	registerDocs = append(registerDocs, func() { typeDocs[name] = doc })
-}
-
-// module builds a module value from member builtins.
-func module(name string, defs []def, extra starlark.StringDict) *starlarkstruct.Module {
-	m := &starlarkstruct.Module{Name: name, Members: starlark.StringDict{}}
-	for _, d := range defs {
-		short := strings.TrimPrefix(d.name, name+".")
-		m.Members[short] = d.builtin()
-	}
-	for k, v := range extra {
-		m.Members[k] = v
-	}
-	m.Freeze()
-	return m
-}
-
-var topDefs []def
+type builtinFunc = api.Fn
 
 func init() {
-	topDefs = []def{
-		{"param", `param(name, default) -> value of --set name=VALUE, or default
+	api.Register(
+		api.Function("param", `param(name, default) -> value of --set name=VALUE, or default
 
 Reads a command-line parameter given with --set name=VALUE, converted to
 the type of default (int, float, bool or string; a default of None gives
 the string). Without --set name=..., returns default.
 
   n = param("n", 100)           # p2prepl run x.star --set n=1000
-  strict = param("strict", False)`, builtinParam},
-		{"sum", `sum(iterable, start=0) -> start plus every element (numbers), as Python's sum.
+  strict = param("strict", False)`, builtinParam),
+		api.Function("sum", `sum(iterable, start=0) -> start plus every element (numbers), as Python's sum.
 
-  mean = sum(times) / len(times)`, builtinSum},
-		{"help", `help(x) -> None
+  mean = sum(times) / len(times)`, builtinSum),
+		api.Function("help", `help(x) -> None; prints the documentation of x
 
 Prints the documentation of x: a builtin, a module (dist, topology,
-random), a method (help(sim.run)), a value (help(sim), help(peer)) or one
-of your functions or services (its doc string). help() lists the builtins.`, builtinHelp},
-	}
-	registerFuncs(topDefs)
-	registerDoc("units", "Unit constants: bandwidth in bits per second (bps=1, kbps=1e3, Mbps=1e6, Gbps=1e9) and time in simulated milliseconds (ms=1, s=1000).")
-	for _, u := range []string{"bps", "kbps", "Mbps", "Gbps"} {
-		registerDoc(u, u+": a bandwidth unit in bits per second (bps=1, kbps=1000, Mbps=1000000, Gbps=1000000000); upload = 50 * Mbps.")
-	}
-	registerDoc("ms", "ms = 1: simulated time is in milliseconds; sim.run(until = 10 * s).")
-	registerDoc("s", "s = 1000: one simulated second in milliseconds; sim.run(until = 10 * s).")
-	registerDoc("json", "json: encode(x), decode(s), indent(s) (go.starlark.net/lib/json).")
-	registerDoc("math", "math: floor, ceil, sqrt, log, exp, pow, pi, e, inf, ... (go.starlark.net/lib/math).")
-	registerDoc("time", "time: duration and time values (go.starlark.net/lib/time). time.now() follows simulated time: the Unix epoch plus the current simulation's sim.now, so runs stay reproducible.")
-	registerDoc("struct", "struct(**kwargs) -> an immutable record with the given fields: struct(a = 1).a == 1 (go.starlark.net/starlarkstruct).")
-}
-
-func (e *Env) makePredeclared() starlark.StringDict {
-	d := starlark.StringDict{
-		"bps":    starlark.MakeInt(1),
-		"kbps":   starlark.MakeInt(1_000),
-		"Mbps":   starlark.MakeInt(1_000_000),
-		"Gbps":   starlark.MakeInt(1_000_000_000),
-		"ms":     starlark.MakeInt(1),
-		"s":      starlark.MakeInt(1000),
-		"json":   json.Module,
-		"math":   starlarkmath.Module,
-		"time":   starlarktime.Module,
-		"struct": starlark.NewBuiltin("struct", starlarkstruct.Make),
-	}
-	for _, defs := range [][]def{topDefs, simDefs, networkDefs, messageDefs, serviceDefs, serviceCtorDefs} {
-		for _, df := range defs {
-			d[df.name] = df.builtin()
-		}
-	}
-	d["dist"] = module("dist", distDefs, nil)
-	d["topology"] = module("topology", topologyDefs, nil)
-	d["random"] = module("random", randomDefs, nil)
-	addAnalysis(d)
-	d.Freeze()
-	return d
+random), a method (help(sim.run)), a value (help(sim), help(peer)), a unit
+(help(ms)) or one of your functions or services (its doc string). help()
+lists the builtins.`, builtinHelp),
+		api.Const("bps", "bps = 1: bandwidth is in bits per second; upload = 50 * Mbps.", starlark.MakeInt(1)),
+		api.Const("kbps", "kbps = 1000 bits per second; upload = 500 * kbps.", starlark.MakeInt(1_000)),
+		api.Const("Mbps", "Mbps = 1000000 bits per second; upload = 50 * Mbps.", starlark.MakeInt(1_000_000)),
+		api.Const("Gbps", "Gbps = 1000000000 bits per second; upload = 1 * Gbps.", starlark.MakeInt(1_000_000_000)),
+		api.Const("ms", "ms = 1: simulated time is in milliseconds; self.after(250 * ms, fn).", starlark.MakeInt(1)),
+		api.Const("s", "s = 1000: one simulated second in milliseconds; sim.run(until = 10 * s).", starlark.MakeInt(1000)),
+		api.Const("json", "json: encode(x), decode(s), indent(s) (go.starlark.net/lib/json).", json.Module),
+		api.Const("math", "math: floor, ceil, sqrt, log, exp, pow, pi, e, inf, ... (go.starlark.net/lib/math).", starlarkmath.Module),
+		api.Const("time", "time: duration and time values (go.starlark.net/lib/time). time.now() follows simulated time: the Unix epoch plus the current simulation's sim.now, so runs stay reproducible.", starlarktime.Module),
+		api.Const("struct", "struct(**kwargs) -> an immutable record with the given fields: struct(a = 1).a == 1 (go.starlark.net/starlarkstruct).", starlark.NewBuiltin("struct", starlarkstruct.Make)),
+	)
 }
 
 func builtinParam(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -171,21 +98,27 @@ func builtinHelp(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	}
 	e := envOf(thread)
 	if x == nil {
-		loadDocs()
 		var sb strings.Builder
 		sb.WriteString("Builtins (help(NAME) for more):\n")
-		for _, n := range Names() {
-			fmt.Fprintf(&sb, "  %-20s %s\n", n, firstLine(Doc(e.predeclared[n])))
+		for _, g := range sortedGlobals() {
+			fmt.Fprintf(&sb, "  %-20s %s\n", g.Name, api.FirstLine(g.Doc))
 		}
 		fmt.Fprint(e.opts.Stdout, sb.String())
 		return starlark.None, nil
 	}
-	d := Doc(x)
+	d := api.Doc(x)
 	if d == "" {
 		d = fmt.Sprintf("no documentation for %s (a %s)", x.String(), x.Type())
 	}
 	fmt.Fprintln(e.opts.Stdout, d)
 	return starlark.None, nil
+}
+
+// sortedGlobals returns the predeclared names sorted by name.
+func sortedGlobals() []api.Global {
+	gs := api.Globals()
+	sort.Slice(gs, func(i, j int) bool { return gs[i].Name < gs[j].Name })
+	return gs
 }
 
 func builtinSum(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -9,6 +9,7 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/engine/dist"
 )
 
@@ -54,32 +55,42 @@ func (d *Dist) sample(r *rand.Rand) starlark.Value {
 	return starlark.Float(d.d.Sample(r))
 }
 
-var distMethods = map[string]builtinFunc{
-	"sample": distSample,
-}
-
-func (d *Dist) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "mean", "var", "std":
-		nd, err := d.numeric("dist." + name)
-		if err != nil {
-			return nil, err
-		}
-		switch name {
-		case "mean":
+// distType declares a distribution's attributes and methods (help(d)).
+var distType = api.NewType(&api.Type[*Dist]{
+	Name: "dist",
+	Var:  "d",
+	Doc:  "A distribution (see help(dist)): +, -, *, / with numbers shift and scale it; d1 + d2 sums independent draws.",
+	Fields: []api.Field[*Dist]{
+		api.Attr("mean", "the mean (numeric distributions only)", func(d *Dist) (starlark.Value, error) {
+			nd, err := d.numeric("dist.mean")
+			if err != nil {
+				return nil, err
+			}
 			return starlark.Float(nd.Mean()), nil
-		case "var":
+		}),
+		api.Attr("var", "the variance (numeric distributions only)", func(d *Dist) (starlark.Value, error) {
+			nd, err := d.numeric("dist.var")
+			if err != nil {
+				return nil, err
+			}
 			return starlark.Float(nd.Variance()), nil
-		}
-		return starlark.Float(math.Sqrt(nd.Variance())), nil
-	}
-	if fn, ok := distMethods[name]; ok {
-		return starlark.NewBuiltin("dist."+name, safe(fn)).BindReceiver(d), nil
-	}
-	return nil, nil
-}
+		}),
+		api.Attr("std", "the standard deviation (numeric distributions only)", func(d *Dist) (starlark.Value, error) {
+			nd, err := d.numeric("dist.std")
+			if err != nil {
+				return nil, err
+			}
+			return starlark.Float(math.Sqrt(nd.Variance())), nil
+		}),
+	},
+	Methods: []api.Builtin{
+		api.Method("sample", "d.sample(n=None) -> one draw (a float, or a value of a dist.sample), or a list of n draws.", distSample),
+	},
+})
 
-func (d *Dist) AttrNames() []string { return []string{"mean", "sample", "std", "var"} }
+func (d *Dist) Attr(name string) (starlark.Value, error) { return distType.Attr(d, name, nil) }
+
+func (d *Dist) AttrNames() []string { return distType.AttrNames() }
 
 func distSample(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	d := b.Receiver().(*Dist)
@@ -205,45 +216,40 @@ func locScaleFamily(name string, shapes []string, build func(p []float64) (dist.
 	}
 }
 
-var distDefs []def
-
 func init() {
-	distDefs = []def{
-		{"dist.norm", "dist.norm(loc=0, scale=1) -> the normal distribution with mean loc and standard deviation scale (scipy.stats.norm).", locScaleFamily("norm", nil, func(p []float64) (dist.Dist, error) { return dist.Norm(p[0], p[1]) })},
-		{"dist.lognorm", "dist.lognorm(s, loc=0, scale=1) -> scipy.stats.lognorm: loc + scale*exp(s*Z). p2psimpy's Dist('lognorm', (0.495, 4.89, 0.0426)) is dist.lognorm(0.495, 4.89, 0.0426).", locScaleFamily("lognorm", []string{"s"}, func(p []float64) (dist.Dist, error) { return dist.LogNorm(p[0], p[1], p[2]) })},
-		{"dist.gamma", "dist.gamma(a, loc=0, scale=1) -> scipy.stats.gamma: shape a, scale (not rate), shifted by loc.", locScaleFamily("gamma", []string{"a"}, func(p []float64) (dist.Dist, error) { return dist.Gamma(p[0], p[1], p[2]) })},
-		{"dist.expon", "dist.expon(loc=0, scale=1) -> scipy.stats.expon: exponential with mean scale (rate 1/scale), shifted by loc.", locScaleFamily("expon", nil, func(p []float64) (dist.Dist, error) { return dist.Expon(p[0], p[1]) })},
-		{"dist.uniform", "dist.uniform(loc=0, scale=1) -> scipy.stats.uniform: uniform on [loc, loc+scale] (not [a, b]).", locScaleFamily("uniform", nil, func(p []float64) (dist.Dist, error) { return dist.Uniform(p[0], p[1]) })},
-		{"dist.pareto", "dist.pareto(b, loc=0, scale=1) -> scipy.stats.pareto (type I, support x >= loc+scale).", locScaleFamily("pareto", []string{"b"}, func(p []float64) (dist.Dist, error) { return dist.Pareto(p[0], p[1], p[2]) })},
-		{"dist.weibull_min", "dist.weibull_min(c, loc=0, scale=1) -> scipy.stats.weibull_min: Weibull with shape c. Alias dist.weibull.", locScaleFamily("weibull_min", []string{"c"}, func(p []float64) (dist.Dist, error) { return dist.WeibullMin(p[0], p[1], p[2]) })},
-		{"dist.weibull", "dist.weibull(c, loc=0, scale=1) -> alias of dist.weibull_min.", locScaleFamily("weibull_min", []string{"c"}, func(p []float64) (dist.Dist, error) { return dist.WeibullMin(p[0], p[1], p[2]) })},
-		{"dist.constant", "dist.constant(v) -> the distribution that always gives v.", distConstant},
-		{"dist.sample", `dist.sample(values, weights=None) -> draws one of values
+	members := []api.Builtin{
+		api.Method("norm", "dist.norm(loc=0, scale=1) -> the normal distribution with mean loc and standard deviation scale (scipy.stats.norm).", locScaleFamily("norm", nil, func(p []float64) (dist.Dist, error) { return dist.Norm(p[0], p[1]) })),
+		api.Method("lognorm", "dist.lognorm(s, loc=0, scale=1) -> scipy.stats.lognorm: loc + scale*exp(s*Z). p2psimpy's Dist('lognorm', (0.495, 4.89, 0.0426)) is dist.lognorm(0.495, 4.89, 0.0426).", locScaleFamily("lognorm", []string{"s"}, func(p []float64) (dist.Dist, error) { return dist.LogNorm(p[0], p[1], p[2]) })),
+		api.Method("gamma", "dist.gamma(a, loc=0, scale=1) -> scipy.stats.gamma: shape a, scale (not rate), shifted by loc.", locScaleFamily("gamma", []string{"a"}, func(p []float64) (dist.Dist, error) { return dist.Gamma(p[0], p[1], p[2]) })),
+		api.Method("expon", "dist.expon(loc=0, scale=1) -> scipy.stats.expon: exponential with mean scale (rate 1/scale), shifted by loc.", locScaleFamily("expon", nil, func(p []float64) (dist.Dist, error) { return dist.Expon(p[0], p[1]) })),
+		api.Method("uniform", "dist.uniform(loc=0, scale=1) -> scipy.stats.uniform: uniform on [loc, loc+scale] (not [a, b]).", locScaleFamily("uniform", nil, func(p []float64) (dist.Dist, error) { return dist.Uniform(p[0], p[1]) })),
+		api.Method("pareto", "dist.pareto(b, loc=0, scale=1) -> scipy.stats.pareto (type I, support x >= loc+scale).", locScaleFamily("pareto", []string{"b"}, func(p []float64) (dist.Dist, error) { return dist.Pareto(p[0], p[1], p[2]) })),
+		api.Method("weibull_min", "dist.weibull_min(c, loc=0, scale=1) -> scipy.stats.weibull_min: Weibull with shape c. Alias dist.weibull.", locScaleFamily("weibull_min", []string{"c"}, func(p []float64) (dist.Dist, error) { return dist.WeibullMin(p[0], p[1], p[2]) })),
+		api.Method("weibull", "dist.weibull(c, loc=0, scale=1) -> alias of dist.weibull_min.", locScaleFamily("weibull_min", []string{"c"}, func(p []float64) (dist.Dist, error) { return dist.WeibullMin(p[0], p[1], p[2]) })),
+		api.Method("constant", "dist.constant(v) -> the distribution that always gives v.", distConstant),
+		api.Method("sample", `dist.sample(values, weights=None) -> draws one of values
 
 values may be any values (numbers, region names, peer types); weights
 (optional, non-negative, not all zero) need not sum to 1. A sample over
 numbers has .mean and .var; over other values it can be used for region=.
 
-  region = dist.sample(["eu", "us"], weights = [3, 1])`, distSampleCtor},
-		{"dist.scipy", `dist.scipy(name, params) -> a distribution named as in scipy.stats
+  region = dist.sample(["eu", "us"], weights = [3, 1])`, distSampleCtor),
+		api.Method("scipy", `dist.scipy(name, params) -> a distribution named as in scipy.stats
 
 For porting p2psimpy's Dist(name, params) lines verbatim: params in scipy
 order (shape..., loc, scale), loc and scale optional.
   dist.scipy("lognorm", (0.49512563, 4.892564, 0.0425785))
   dist.scipy("sample", ["eu", "us"])   # or {"values": [...], "weights": [...]}
 Names: norm, lognorm, gamma, expon, uniform, pareto, weibull_min (weibull),
-constant (const), sample.`, distScipy},
-		{"dist.sum", "dist.sum(d1, d2, ...) -> the distribution of the sum of independent draws (same as d1 + d2 + ...).", distSum},
+constant (const), sample.`, distScipy),
+		api.Method("sum", "dist.sum(d1, d2, ...) -> the distribution of the sum of independent draws (same as d1 + d2 + ...).", distSum),
 	}
-	registerFuncs(distDefs)
-	registerDoc("dist", `dist: probability distributions with scipy.stats' parameter order.
+	api.Register(api.NewModule(&api.Module{Name: "dist", Doc: `dist: probability distributions with scipy.stats' parameter order.
 
 Every distribution has .sample() (one draw), .sample(n) (a list), .mean,
 .var, .std; str(d) shows its scipy form. d1 + d2 is the sum of independent
 draws, d + x and d - x shift, d * x and d / x scale (dist.norm(50, 10) *
-Mbps). Draws use the current simulation's generator (see random).`)
-	registerMethod("dist", "", "sample", "d.sample(n=None) -> one draw (a float, or a value of a dist.sample), or a list of n draws.")
-	registerType("dist", "A distribution (see help(dist)): .sample(), .sample(n), .mean, .var, .std; +, -, *, / with numbers, + with dists.")
+Mbps). Draws use the current simulation's generator (see random).`, Members: members}).Global())
 }
 
 func distConstant(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -19,6 +19,9 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
+	"github.com/p2prepl/p2prepl/bindings/outfiles"
+	_ "github.com/p2prepl/p2prepl/bindings/plot" // registers the plot module
 	"github.com/p2prepl/p2prepl/engine"
 )
 
@@ -126,7 +129,7 @@ func NewEnv(opts Options) *Env {
 	}
 	e.fallback = rand.New(rand.NewPCG(seed, streamKey("random")))
 	e.fallbackTopo = rand.New(rand.NewPCG(seed, streamKey("topology")))
-	e.predeclared = e.makePredeclared()
+	e.predeclared = api.Predeclared()
 	return e
 }
 
@@ -173,7 +176,7 @@ func (e *Env) NewThread(name string) *starlark.Thread {
 		t.Cancel(fmt.Sprintf("step limit reached: more than %d Starlark execution steps (raise it with --max-steps)", e.opts.MaxSteps))
 	}
 	t.SetLocal(envKey, e)
-	e.setFiles(t)
+	t.SetLocal(outfiles.Key, outfiles.Dir(e.opts.OutDir)) // table and plot write under --out
 	starlarktime.SetNow(t, func() (time.Time, error) {
 		now := 0.0
 		if s := e.current; s != nil {

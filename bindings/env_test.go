@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"go.starlark.net/starlark"
-	"go.starlark.net/starlarkstruct"
+
+	"github.com/p2prepl/p2prepl/bindings/api"
 )
 
 // determinismScript exercises every source of randomness: topology,
@@ -68,11 +69,11 @@ func TestDeterminism(t *testing.T) {
 
 func TestInternalErrorRecovered(t *testing.T) {
 	e, th, _ := testEnv(t, Options{})
-	boom := def{"boom", "boom() panics", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+	boom := api.NewBuiltin("boom", api.Method("boom", "boom() panics", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 		var m map[string]int
 		m["x"] = 1 // a Go panic
 		return starlark.None, nil
-	}}.builtin()
+	}))
 	pre := starlark.StringDict{"boom": boom}
 	for k, v := range e.Predeclared() {
 		pre[k] = v
@@ -262,26 +263,27 @@ func TestREPLChunks(t *testing.T) {
 
 func TestDocs(t *testing.T) {
 	e := NewEnv(Options{})
-	for _, name := range Names() {
-		v := e.Predeclared()[name]
-		d := Doc(v)
-		if d == "" {
-			d, _ = DocName(name)
-		}
-		if d == "" {
+	for name, v := range e.Predeclared() {
+		if api.Doc(v) == "" {
 			t.Errorf("no doc for %s", name)
 		}
-		if m, ok := v.(*starlarkstruct.Module); ok && m.Name != "json" && m.Name != "math" && m.Name != "time" {
-			for _, k := range m.Members.Keys() {
-				if Doc(m.Members[k]) == "" {
+		if m, ok := v.(*api.Module); ok {
+			for _, k := range m.AttrNames() {
+				member, _ := m.Attr(k)
+				if api.Doc(member) == "" {
 					t.Errorf("no doc for %s.%s", name, k)
 				}
 			}
 		}
 	}
-	for _, name := range []string{"sim.run", "peer.send", "self.after", "peer", "simulation", "message", "dist.norm", "topology.from_file", "sim.load_series"} {
-		if d, ok := DocName(name); !ok || d == "" {
-			t.Errorf("DocName(%q) is empty", name)
+	for _, name := range []string{"sim.run", "peer.send", "self.after", "peer", "simulation", "message", "dist.norm", "topology.from_file", "sim.load_series", "sim.now", "msg.hops", "t.filter", "table.from_dicts", "plot.line", "timer.cancel"} {
+		if d, ok := api.Lookup(name); !ok || d == "" {
+			t.Errorf("api.Lookup(%q) is empty", name)
+		}
+	}
+	for _, name := range api.Names() {
+		if d, ok := api.Lookup(name); !ok || d == "" {
+			t.Errorf("api.Names lists %q, which has no doc", name)
 		}
 	}
 	// Methods of values, reached as help() would reach them.
@@ -316,7 +318,7 @@ help()
 			t.Errorf("help output lacks %q", want)
 		}
 	}
-	if len(AllNames()) < 90 {
-		t.Errorf("AllNames has only %d names", len(AllNames()))
+	if n := len(api.Names()); n < 150 {
+		t.Errorf("api.Names has only %d names", n)
 	}
 }

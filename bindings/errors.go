@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -12,33 +11,17 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/engine"
 )
 
 // InternalError is a Go panic recovered at the boundary between Starlark
-// and Go: a bug in p2prepl, not in the script. It says where in the script
-// it happened.
-type InternalError struct {
-	Value any    // what panicked
-	Where string // the Starlark call stack at the panic
-	Stack string // the Go stack, for a bug report
-}
-
-func (e *InternalError) Error() string {
-	return fmt.Sprintf("internal error (a bug in p2prepl, please report it): %v", e.Value)
-}
+// and Go: a bug in p2prepl, not in the script (see api.InternalError).
+type InternalError = api.InternalError
 
 // recoverInternal turns a panic into an *InternalError in *err; use it as
 // `defer recoverInternal(thread, &err)` at every Starlark->Go boundary.
-func recoverInternal(thread *starlark.Thread, err *error) {
-	if r := recover(); r != nil {
-		ie := &InternalError{Value: r, Stack: string(debug.Stack())}
-		if thread != nil {
-			ie.Where = thread.CallStack().String()
-		}
-		*err = ie
-	}
-}
+func recoverInternal(thread *starlark.Thread, err *error) { api.Recover(thread, err) }
 
 // FormatError renders any error from ExecFile, ExecREPLChunk or a
 // Starlark call as one clear message:

@@ -8,6 +8,7 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/engine"
 )
 
@@ -136,68 +137,86 @@ func (m *Message) CompareSameType(op syntax.Token, y starlark.Value, depth int) 
 	return false, fmt.Errorf("messages cannot be ordered (%s)", op)
 }
 
-var messageAttrs = []string{"arrived", "created", "data", "first", "hops", "id", "kind", "origin", "receiver", "sender", "size", "ttl", "version"}
+// messageType declares a message's attributes (help(msg)).
+var messageType = api.NewType(&api.Type[*Message]{
+	Name: "message",
+	Var:  "msg",
+	Doc: `A message (from message(...), or as a handler receives it).
 
-func (m *Message) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "kind":
-		return starlark.String(m.Kind()), nil
-	case "data":
-		return m.Data(), nil
-	case "id":
-		if id := m.ID(); id != "" {
-			return starlark.String(id), nil
-		}
-		return starlark.None, nil
-	case "size":
-		if m.m != nil {
-			return starlark.MakeInt(m.m.Size), nil
-		}
-		return starlark.MakeInt(m.size), nil
-	case "ttl":
-		if m.recv {
-			return starlark.MakeInt(int(m.rttl)), nil
-		}
-		return starlark.MakeInt(m.ttl), nil
-	case "hops":
-		return starlark.MakeInt(int(m.hops)), nil
-	case "sender":
-		if m.recv {
-			return starlark.MakeInt(int(m.from)), nil
-		}
-		return starlark.None, nil
-	case "receiver":
-		if m.recv {
-			return starlark.MakeInt(int(m.at)), nil
-		}
-		return starlark.None, nil
-	case "origin":
-		if m.m != nil {
-			return starlark.MakeInt(m.m.Origin), nil
-		}
-		return starlark.None, nil
-	case "created":
-		if m.m != nil {
-			return starlark.Float(m.m.Created), nil
-		}
-		return starlark.None, nil
-	case "version":
-		if m.m != nil && m.m.Version() >= 0 {
-			return starlark.MakeInt(m.m.Version()), nil
-		}
-		return starlark.None, nil
-	case "first":
-		return starlark.Bool(m.first), nil
-	case "arrived":
-		if m.recv {
-			return starlark.Float(m.arrived), nil
-		}
-		return starlark.None, nil
-	}
-	return nil, nil
-}
+A received message (in a handler or validate function) also has sender,
+receiver, hops, ttl (what is left), first and arrived; elsewhere those are
+None (hops 0, first False). Sending a received message forwards it.`,
+	Fields: []api.Field[*Message]{
+		api.Attr("kind", `what the message is ("tx", "vote")`, func(m *Message) (starlark.Value, error) {
+			return starlark.String(m.Kind()), nil
+		}),
+		api.Attr("data", "the payload (frozen)", func(m *Message) (starlark.Value, error) { return m.Data(), nil }),
+		api.Attr("id", "the id it is tracked by (a string), or None", func(m *Message) (starlark.Value, error) {
+			if id := m.ID(); id != "" {
+				return starlark.String(id), nil
+			}
+			return starlark.None, nil
+		}),
+		api.Attr("size", "bytes on the wire", func(m *Message) (starlark.Value, error) {
+			if m.m != nil {
+				return starlark.MakeInt(m.m.Size), nil
+			}
+			return starlark.MakeInt(m.size), nil
+		}),
+		api.Attr("ttl", "hops it may still travel (-1: unlimited); on a received message, what is left", func(m *Message) (starlark.Value, error) {
+			if m.recv {
+				return starlark.MakeInt(int(m.rttl)), nil
+			}
+			return starlark.MakeInt(m.ttl), nil
+		}),
+		api.Attr("hops", "hops travelled to reach the receiver (1: sent directly); 0 if not received", func(m *Message) (starlark.Value, error) {
+			return starlark.MakeInt(int(m.hops)), nil
+		}),
+		api.Attr("sender", "the id of the neighbour it came from, or None", func(m *Message) (starlark.Value, error) {
+			if m.recv {
+				return starlark.MakeInt(int(m.from)), nil
+			}
+			return starlark.None, nil
+		}),
+		api.Attr("receiver", "the id of the peer that received it, or None", func(m *Message) (starlark.Value, error) {
+			if m.recv {
+				return starlark.MakeInt(int(m.at)), nil
+			}
+			return starlark.None, nil
+		}),
+		api.Attr("origin", "the id of the peer that first sent it, or None before its first send", func(m *Message) (starlark.Value, error) {
+			if m.m != nil {
+				return starlark.MakeInt(m.m.Origin), nil
+			}
+			return starlark.None, nil
+		}),
+		api.Attr("created", "when it was first sent (ms), or None", func(m *Message) (starlark.Value, error) {
+			if m.m != nil {
+				return starlark.Float(m.m.Created), nil
+			}
+			return starlark.None, nil
+		}),
+		api.Attr("version", "its index among the messages with its id (0, 1, ... when a producer equivocates), or None", func(m *Message) (starlark.Value, error) {
+			if m.m != nil && m.m.Version() >= 0 {
+				return starlark.MakeInt(m.m.Version()), nil
+			}
+			return starlark.None, nil
+		}),
+		api.Attr("first", "True if this is the receiver's first accepted copy of its id", func(m *Message) (starlark.Value, error) {
+			return starlark.Bool(m.first), nil
+		}),
+		api.Attr("arrived", "when it reached the receiver's inbound queue (ms), or None", func(m *Message) (starlark.Value, error) {
+			if m.recv {
+				return starlark.Float(m.arrived), nil
+			}
+			return starlark.None, nil
+		}),
+	},
+})
 
-func (m *Message) AttrNames() []string { return messageAttrs }
+func (m *Message) Attr(name string) (starlark.Value, error) { return messageType.Attr(m, name, nil) }
+
+func (m *Message) AttrNames() []string { return messageType.AttrNames() }
 
 // bind returns the engine message for a send by peer from, creating it
 // on the first send of a draft.
@@ -235,11 +254,8 @@ func payloadSize(thread *starlark.Thread, v starlark.Value) int {
 // messageHeader is the base size of a message in bytes, as in p2psimpy.
 const messageHeader = 20
 
-var messageDefs []def
-
 func init() {
-	messageDefs = []def{
-		{"message", `message(kind, data=None, id=None, size=None, ttl=-1) -> a new message
+	api.Register(api.Function("message", `message(kind, data=None, id=None, size=None, ttl=-1) -> a new message
 
 kind: a string naming what the message is ("tx", "vote"); services
   declare the kinds they handle.
@@ -257,10 +273,7 @@ received message also has sender, receiver, hops, ttl (left), first (the
 receiver's first copy of this id) and arrived. Sending a received message
 (peer.send, peer.gossip, peer.forward) forwards it one hop further.
 Two message values are equal when they are the same message (id and
-version), whichever hop they came on.`, builtinMessage},
-	}
-	registerFuncs(messageDefs)
-	registerType("message", "A message (see help(message)): kind, data, id, size, ttl, version, origin, created; when received also sender, receiver, hops, first, arrived.")
+version), whichever hop they came on.`, builtinMessage))
 }
 
 func builtinMessage(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -7,6 +7,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/engine"
 	"github.com/p2prepl/p2prepl/engine/dist"
 )
@@ -55,24 +56,28 @@ func (n *Network) Freeze()               {}
 func (n *Network) Truth() starlark.Bool  { return true }
 func (n *Network) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: network") }
 
-func (n *Network) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "regions":
-		return stringList(n.regions), nil
-	case "loss":
-		return starlark.Float(n.loss), nil
-	case "latency":
-		d := starlark.NewDict(len(n.latency))
-		for _, l := range n.latency {
-			_ = d.SetKey(starlark.Tuple{starlark.String(l.a), starlark.String(l.b)}, &Dist{d: l.d})
-		}
-		d.Freeze()
-		return d, nil
-	}
-	return nil, nil
-}
+// networkType declares a network's attributes (help(net)).
+var networkType = api.NewType(&api.Type[*Network]{
+	Name: "network",
+	Var:  "net",
+	Doc:  "A network model (from network(...)).",
+	Fields: []api.Field[*Network]{
+		api.Attr("regions", "the region names", func(n *Network) (starlark.Value, error) { return stringList(n.regions), nil }),
+		api.Attr("loss", "the loss probability of every link", func(n *Network) (starlark.Value, error) { return starlark.Float(n.loss), nil }),
+		api.Attr("latency", "{(a, b): dist} round-trip latency per region pair, as given", func(n *Network) (starlark.Value, error) {
+			d := starlark.NewDict(len(n.latency))
+			for _, l := range n.latency {
+				_ = d.SetKey(starlark.Tuple{starlark.String(l.a), starlark.String(l.b)}, &Dist{d: l.d})
+			}
+			d.Freeze()
+			return d, nil
+		}),
+	},
+})
 
-func (n *Network) AttrNames() []string { return []string{"latency", "loss", "regions"} }
+func (n *Network) Attr(name string) (starlark.Value, error) { return networkType.Attr(n, name, nil) }
+
+func (n *Network) AttrNames() []string { return networkType.AttrNames() }
 
 // build makes a fresh engine network.
 func (n *Network) build() (*engine.Network, error) {
@@ -89,11 +94,8 @@ func (n *Network) build() (*engine.Network, error) {
 	return en, en.Check()
 }
 
-var networkDefs []def
-
 func init() {
-	networkDefs = []def{
-		{"network", `network(regions, latency, loss=0.0) -> a network model for simulation(network=...)
+	api.Register(api.Function("network", `network(regions, latency, loss=0.0) -> a network model for simulation(network=...)
 
 regions: a list of region names.
 latency: round-trip time in ms per region pair; a message's one-way delay
@@ -107,10 +109,7 @@ loss: the probability that a message is lost on any link (sim.set_loss
   net = network(regions = ["eu", "us"],
                 latency = {("eu", "eu"): dist.norm(2, 0.5),
                            ("eu", "us"): dist.norm(12, 2),
-                           ("us", "us"): dist.gamma(1, 1, 1)})`, builtinNetwork},
-	}
-	registerFuncs(networkDefs)
-	registerType("network", "A network model (see help(network)): .regions, .latency, .loss.")
+                           ("us", "us"): dist.gamma(1, 1, 1)})`, builtinNetwork))
 }
 
 func builtinNetwork(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -7,15 +7,16 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/engine"
 )
 
 // Peer is a peer value. There is one per engine peer (kept in its
 // Attachment), so peers compare by identity; they order by id.
 type Peer struct {
-	s       *Simulation
-	p       *engine.Peer
-	methods []*starlark.Builtin // bound methods, made on first use
+	s     *Simulation
+	p     *engine.Peer
+	bound api.Bound
 }
 
 var (
@@ -57,43 +58,79 @@ func (p *Peer) CompareSameType(op syntax.Token, y starlark.Value, depth int) (bo
 	return false, fmt.Errorf("unsupported comparison %s", op)
 }
 
-type method struct {
-	name string // short name
-	doc  string
-	fn   builtinFunc
-}
-
-var (
-	peerMethods     []method
-	peerMethodIndex = map[string]int{}
-)
-
-func init() {
-	peerMethods = []method{
-		{"store", "peer.store(ns, key, value) -> None; puts value in the peer's storage namespace ns under key (a string or int). The value is frozen.", peerStore},
-		{"get", "peer.get(ns, key, default=None) -> the value stored under ns/key, or default.", peerGet},
-		{"send", `peer.send(to, msg) -> None
+// peerType declares a peer's attributes and methods (help(peer)).
+var peerType = api.NewType(&api.Type[*Peer]{
+	Name: "peer",
+	Var:  "peer",
+	Doc:  "A peer (from sim.add_peers, sim.add_peer, sim.peer(id), sim.peers).",
+	Fields: []api.Field[*Peer]{
+		api.Attr("id", "the peer's id (an int)", func(p *Peer) (starlark.Value, error) {
+			return starlark.MakeInt(p.p.ID()), nil
+		}),
+		api.Attr("type", `the peer's type name ("peer", "client", ...)`, func(p *Peer) (starlark.Value, error) {
+			return starlark.String(p.p.Type()), nil
+		}),
+		api.Attr("region", "the peer's region name", func(p *Peer) (starlark.Value, error) {
+			return starlark.String(p.p.Region()), nil
+		}),
+		api.Attr("online", "whether the peer is up", func(p *Peer) (starlark.Value, error) {
+			return starlark.Bool(p.p.Online()), nil
+		}),
+		api.Attr("neighbours", "the ids of the connected peers, in connection order (alias neighbors)", peerNeighbours),
+		api.Attr("neighbors", "alias of neighbours", peerNeighbours),
+		api.Attr("degree", "the number of connections", func(p *Peer) (starlark.Value, error) {
+			return starlark.MakeInt(p.p.Degree()), nil
+		}),
+		api.Attr("upload", "upload bandwidth in bits per second (inf: unlimited)", func(p *Peer) (starlark.Value, error) {
+			return bandwidthValue(p.p.Upload()), nil
+		}),
+		api.Attr("download", "download bandwidth in bits per second (inf: unlimited)", func(p *Peer) (starlark.Value, error) {
+			return bandwidthValue(p.p.Download()), nil
+		}),
+		api.Attr("storage", "a frozen snapshot of the peer's storage: {namespace: {key: value}}", func(p *Peer) (starlark.Value, error) {
+			return p.storage(), nil
+		}),
+		api.Attr("stats", "struct(sent, sent_bytes, received, received_bytes) of the peer's traffic", func(p *Peer) (starlark.Value, error) {
+			st := p.p.Stats()
+			return record("sent", st.Sent, "sent_bytes", st.SentBytes, "received", st.Received, "received_bytes", st.ReceivedBytes), nil
+		}),
+		api.Attr("services", "the names of the services the peer runs", func(p *Peer) (starlark.Value, error) {
+			svcs := p.p.Services()
+			l := make([]starlark.Value, len(svcs))
+			for i, s := range svcs {
+				l[i] = starlark.String(s.Name())
+			}
+			return starlark.NewList(l), nil
+		}),
+		api.Attr("sim", "the simulation the peer belongs to", func(p *Peer) (starlark.Value, error) {
+			return p.s, nil
+		}),
+	},
+	Methods: []api.Builtin{
+		api.Method("store", "peer.store(ns, key, value) -> None; puts value in the peer's storage namespace ns under key (a string or int). The value is frozen.", peerStore),
+		api.Method("get", "peer.get(ns, key, default=None) -> the value stored under ns/key, or default.", peerGet),
+		api.Method("send", `peer.send(to, msg) -> None
 
 Sends msg to the connected peer to (a peer or an id). A send to a peer
 that is not connected is an error; a send from an offline peer is counted
-as dropped. Sending a received message forwards it (see peer.forward).`, peerSend},
-		{"forward", `peer.forward(to, msg) -> None
+as dropped. Sending a received message forwards it (see peer.forward).`, peerSend),
+		api.Method("forward", `peer.forward(to, msg) -> None
 
 Sends a received msg one hop further: TTL one less, hops one more (the
 first-seen table records hops). It is an error when msg.ttl is 0 (check
-msg.ttl != 0 first) or when msg was not received.`, peerForward},
-		{"gossip", `peer.gossip(msg, fanout=3, exclude=[], except_type=None) -> number of peers sent to
+msg.ttl != 0 first) or when msg was not received.`, peerForward),
+		api.Method("gossip", `peer.gossip(msg, fanout=3, exclude=[], except_type=None) -> number of peers sent to
 
 Sends msg to fanout random neighbours, skipping the peers (or ids) in
 exclude and peers of type except_type. A received msg is forwarded (TTL
 one less, hops one more) and never sent back to its sender. fanout=-1
-sends to every eligible neighbour.`, peerGossip},
-		{"broadcast", "peer.broadcast(msg, exclude=[], except_type=None) -> number sent; peer.gossip to every eligible neighbour.", peerBroadcast},
-		{"connect", "peer.connect(other) -> None; opens a connection (both ways) to other (a peer or id).", peerConnect},
-		{"disconnect", "peer.disconnect(other) -> None; closes the connection to other, if any.", peerDisconnect},
-		{"go_offline", "peer.go_offline() -> None; the peer goes down now: it drops what it is receiving and neither sends nor receives until go_online. Its services' on_offline run.", peerGoOffline},
-		{"go_online", "peer.go_online() -> None; the peer comes back up; its services' on_online run (the connection manager reconnects).", peerGoOnline},
-		{"busy", `peer.busy(ms) -> None
+sends to every eligible neighbour.`, peerGossip),
+		api.Method("broadcast", "peer.broadcast(msg, exclude=[], except_type=None) -> number sent; peer.gossip to every eligible neighbour.", peerBroadcast),
+		api.Method("connect", "peer.connect(other) -> None; opens a connection (both ways) to other (a peer or id).", peerConnect),
+		api.Method("disconnect", "peer.disconnect(other) -> None; closes the connection to other, if any.", peerDisconnect),
+		api.Method("go_offline", "peer.go_offline() -> None; the peer goes down now: it drops what it is receiving and neither sends nor receives until go_online. Its services' on_offline run.", peerGoOffline),
+		api.Method("go_online", "peer.go_online() -> None; the peer comes back up; its services' on_online run (the connection manager reconnects).", peerGoOnline),
+		api.Method("busy", `peer.busy(ms) -> None
 
 Only inside a validate function: charges ms of simulated processing time
 (a number or a dist, drawn once) to the message being validated. The
@@ -101,76 +138,16 @@ accept/reject decision and the services' handling happen that much later,
 and the peer's next inbound message waits. Calls add up:
   def validate(peer, msg):
       peer.busy(dist.norm(1, 0.2) + dist.lognorm(0.49512563, 4.892564, 0.0425785))
-      return msg.data["balance"] >= 0`, peerBusy},
-		{"seen", "peer.seen(id) -> True if the peer has accepted a message with this id (or this message's id).", peerSeen},
-	}
-	for i, m := range peerMethods {
-		peerMethodIndex[m.name] = i
-		registerMethod("peer", "peer", m.name, m.doc)
-	}
-	registerType("peer", `A peer (from sim.add_peers, sim.add_peer, sim.peer(id), sim.peers).
+      return msg.data["balance"] >= 0`, peerBusy),
+		api.Method("seen", "peer.seen(id) -> True if the peer has accepted a message with this id (or this message's id).", peerSeen),
+	},
+})
 
-Attributes: id, type, region, online, neighbours (ids), degree, upload,
-download (bits/s), storage (a frozen snapshot {ns: {key: value}}),
-stats (sent, sent_bytes, received, received_bytes), services (names), sim.
-Methods: store, get, send, forward, gossip, broadcast, connect,
-disconnect, go_offline, go_online, busy (in validate), seen.`)
-}
+func peerNeighbours(p *Peer) (starlark.Value, error) { return intList(p.p.Neighbours()), nil }
 
-func (p *Peer) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "id":
-		return starlark.MakeInt(p.p.ID()), nil
-	case "type":
-		return starlark.String(p.p.Type()), nil
-	case "region":
-		return starlark.String(p.p.Region()), nil
-	case "online":
-		return starlark.Bool(p.p.Online()), nil
-	case "neighbours", "neighbors":
-		return intList(p.p.Neighbours()), nil
-	case "degree":
-		return starlark.MakeInt(p.p.Degree()), nil
-	case "upload":
-		return bandwidthValue(p.p.Upload()), nil
-	case "download":
-		return bandwidthValue(p.p.Download()), nil
-	case "storage":
-		return p.storage(), nil
-	case "stats":
-		st := p.p.Stats()
-		return record("sent", st.Sent, "sent_bytes", st.SentBytes, "received", st.Received, "received_bytes", st.ReceivedBytes), nil
-	case "services":
-		svcs := p.p.Services()
-		l := make([]starlark.Value, len(svcs))
-		for i, s := range svcs {
-			l[i] = starlark.String(s.Name())
-		}
-		return starlark.NewList(l), nil
-	case "sim":
-		return p.s, nil
-	}
-	if i, ok := peerMethodIndex[name]; ok {
-		if p.methods == nil {
-			p.methods = make([]*starlark.Builtin, len(peerMethods))
-		}
-		if b := p.methods[i]; b != nil {
-			return b, nil
-		}
-		b := starlark.NewBuiltin("peer."+name, safe(peerMethods[i].fn)).BindReceiver(p)
-		p.methods[i] = b
-		return b, nil
-	}
-	return nil, nil
-}
+func (p *Peer) Attr(name string) (starlark.Value, error) { return peerType.Attr(p, name, &p.bound) }
 
-func (p *Peer) AttrNames() []string {
-	names := []string{"degree", "download", "id", "neighbours", "online", "region", "services", "sim", "stats", "storage", "type", "upload"}
-	for _, m := range peerMethods {
-		names = append(names, m.name)
-	}
-	return names
-}
+func (p *Peer) AttrNames() []string { return peerType.AttrNames() }
 
 func bandwidthValue(bps float64) starlark.Value {
 	if math.IsInf(bps, 1) {

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 
 	"go.starlark.net/starlark"
+
+	"github.com/p2prepl/p2prepl/bindings/api"
 )
 
 // rng is the generator behind random, dist sampling and peer set-up: the
@@ -22,28 +24,25 @@ func (e *Env) rng() *rand.Rand {
 	return e.fallback
 }
 
-var randomDefs []def
-
 func init() {
-	randomDefs = []def{
-		{"random.random", "random.random() -> a float in [0, 1).", rndRandom},
-		{"random.uniform", "random.uniform(a, b) -> a float uniform in [a, b).", rndUniform},
-		{"random.randint", "random.randint(a, b) -> an int in [a, b], both ends included.", rndRandint},
-		{"random.choice", "random.choice(seq) -> a random element of a non-empty list, tuple or string.", rndChoice},
-		{"random.sample", "random.sample(seq, k) -> a list of k distinct elements of seq, in random order.", rndSample},
-		{"random.shuffle", "random.shuffle(list) -> None; shuffles the list in place.", rndShuffle},
-		{"random.normal", "random.normal(mu=0, sigma=1) -> a normal variate (alias random.gauss).", rndNormal},
-		{"random.gauss", "random.gauss(mu=0, sigma=1) -> a normal variate.", rndNormal},
-		{"random.expovariate", "random.expovariate(lambd) -> an exponential variate with rate lambd (mean 1/lambd).", rndExpo},
+	members := []api.Builtin{
+		api.Method("random", "random.random() -> a float in [0, 1).", rndRandom),
+		api.Method("uniform", "random.uniform(a, b) -> a float uniform in [a, b).", rndUniform),
+		api.Method("randint", "random.randint(a, b) -> an int in [a, b], both ends included.", rndRandint),
+		api.Method("choice", "random.choice(seq) -> a random element of a non-empty list, tuple or string.", rndChoice),
+		api.Method("sample", "random.sample(seq, k) -> a list of k distinct elements of seq, in random order.", rndSample),
+		api.Method("shuffle", "random.shuffle(list) -> None; shuffles the list in place.", rndShuffle),
+		api.Method("normal", "random.normal(mu=0, sigma=1) -> a normal variate (alias random.gauss).", rndNormal),
+		api.Method("gauss", "random.gauss(mu=0, sigma=1) -> a normal variate.", rndNormal),
+		api.Method("expovariate", "random.expovariate(lambd) -> an exponential variate with rate lambd (mean 1/lambd).", rndExpo),
 	}
-	registerFuncs(randomDefs)
-	registerDoc("random", `random: random numbers from the simulation's seeded generator.
+	api.Register(api.NewModule(&api.Module{Name: "random", Doc: `random: random numbers from the simulation's seeded generator.
 
 Inside sim.run (handlers, validate functions, sim.at callbacks) draws come
 from the running simulation's generator; elsewhere from the simulation
 created last; before any simulation exists, from a generator seeded with
 --seed (default 1). There is no other source of randomness, so the same
-script and seed always give the same run.`)
+script and seed always give the same run.`, Members: members}).Global())
 }
 
 func rndRandom(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

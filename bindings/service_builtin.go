@@ -7,6 +7,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/engine"
 	"github.com/p2prepl/p2prepl/engine/dist"
 	"github.com/p2prepl/p2prepl/engine/services"
@@ -18,11 +19,9 @@ import (
 
 var builtinServiceNames = map[string]struct{}{}
 
-var serviceCtorDefs []def
-
 func init() {
-	serviceCtorDefs = []def{
-		{"gossip", `gossip(fanout=3, forward_duplicates=False, except_type="client", store=None, kind="gossip") -> push gossip service
+	ctors := []api.Global{
+		api.Function("gossip", `gossip(fanout=3, forward_duplicates=False, except_type="client", store=None, kind="gossip") -> push gossip service
 
 Forwards every message of kind to fanout random neighbours, except the one
 it came from and peers of type except_type, while its TTL allows. By
@@ -30,40 +29,40 @@ default a peer forwards each message id once, on its first copy;
 forward_duplicates=True forwards every copy, as p2psimpy's GossipService
 does (traffic then grows like fanout^ttl). store: a storage namespace
 where each received message is kept (and its arrival time under
-"msg_time").`, svcGossip},
-		{"pull_gossip", `pull_gossip(fanout=3, round_time=500, first_round=dist.norm(200, 100), store=None, kind="gossip", except_type="client") -> pull gossip (anti-entropy)
+"msg_time").`, svcGossip),
+		api.Function("pull_gossip", `pull_gossip(fanout=3, round_time=500, first_round=dist.norm(200, 100), store=None, kind="gossip", except_type="client") -> pull gossip (anti-entropy)
 
 Every round_time ms (the first after |first_round| ms) a peer offers the
 ids it holds to fanout neighbours; they exchange what the other lacks
-(sync_ping, sync_pong, msg_request, msg_response messages).`, svcPullGossip},
-		{"push_pull_gossip", `push_pull_gossip(fanout=3, pull_fanout=3, round_time=500, first_round=dist.norm(200, 100), store=None, kind="gossip", except_type="client", forward_duplicates=False) -> push and pull gossip together.`, svcPushPullGossip},
-		{"connection_manager", `connection_manager(ping_interval=1000, max_silence=5000) -> connection manager service
+(sync_ping, sync_pong, msg_request, msg_response messages).`, svcPullGossip),
+		api.Function("push_pull_gossip", `push_pull_gossip(fanout=3, pull_fanout=3, round_time=500, first_round=dist.norm(200, 100), store=None, kind="gossip", except_type="client", forward_duplicates=False) -> push and pull gossip together.`, svcPushPullGossip),
+		api.Function("connection_manager", `connection_manager(ping_interval=1000, max_silence=5000) -> connection manager service
 
 Pings every neighbour each ping_interval ms, drops neighbours silent for
 more than max_silence ms, and after downtime reconnects to the neighbours
-it had (p2psimpy's BaseConnectionManager).`, svcConnManager},
-		{"producer", `producer(rate=5, start=1000, fanout=5, ttl=4, size=250, store=None, kind="gossip", payload=None) -> message producer service
+it had (p2psimpy's BaseConnectionManager).`, svcConnManager),
+		api.Function("producer", `producer(rate=5, start=1000, fanout=5, ttl=4, size=250, store=None, kind="gossip", payload=None) -> message producer service
 
 Every 1000/rate ms from start ms on, creates a message of kind with id
 "<peer>_<n>" (n from 1) and gossips it to fanout neighbours with TTL ttl
 (p2psimpy's MessageProducer and its defaults). payload=fn(peer, n) makes
 each message's data (default: a random integer); store keeps produced
-messages in that storage namespace.`, svcProducer},
-		{"random_downtime", `random_downtime(first=dist.norm(1000, 70), down=dist.norm(400, 150), up=dist.norm(600, 200)) -> random downtime service
+messages in that storage namespace.`, svcProducer),
+		api.Function("random_downtime", `random_downtime(first=dist.norm(1000, 70), down=dist.norm(400, 150), up=dist.norm(600, 200)) -> random downtime service
 
 The peer first fails after |first| ms, stays down |down| ms, comes back for
 |up| ms, and so on (negative draws count as their absolute value). Unlike
 p2psimpy, whose RandomDowntime swaps the two durations, peers are down
-~400 ms and up ~600 ms with the defaults, as the names say.`, svcRandomDowntime},
-		{"scheduled_downtime", `scheduled_downtime(windows) -> scheduled downtime service
+~400 ms and up ~600 ms with the defaults, as the names say.`, svcRandomDowntime),
+		api.Function("scheduled_downtime", `scheduled_downtime(windows) -> scheduled downtime service
 
 windows: a list of (from, until) in ms, in order and not overlapping; the
-peer is offline during each. until=None means forever (a crash).`, svcScheduledDowntime},
+peer is offline during each. until=None means forever (a crash).`, svcScheduledDowntime),
 	}
-	for _, d := range serviceCtorDefs {
-		builtinServiceNames[d.name] = struct{}{}
+	for _, g := range ctors {
+		builtinServiceNames[g.Name] = struct{}{}
 	}
-	registerFuncs(serviceCtorDefs)
+	api.Register(ctors...)
 }
 
 // kwargs helpers ------------------------------------------------------------

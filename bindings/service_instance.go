@@ -7,6 +7,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/engine"
 )
 
@@ -23,9 +24,9 @@ type Instance struct {
 	timers map[int64]*Timer
 	tag    int64
 
-	args1   starlark.Tuple
-	args2   starlark.Tuple
-	methods [3]*starlark.Builtin // after, every, cancel
+	args1 starlark.Tuple
+	args2 starlark.Tuple
+	bound api.Bound
 }
 
 var (
@@ -45,29 +46,36 @@ func (in *Instance) Freeze()               {} // per-peer mutable state by desig
 func (in *Instance) Truth() starlark.Bool  { return true }
 func (in *Instance) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: service_instance") }
 
-var instanceBuiltins = []string{"after", "cancel", "config", "every", "name", "now", "peer", "sim"}
+// instanceType declares what self has inside a Starlark service, besides
+// the attributes the service sets.
+var instanceType = api.NewType(&api.Type[*Instance]{
+	Name: "service_instance",
+	Var:  "self",
+	Doc:  "self inside a Starlark service: one peer's instance of it. Any attribute you set (self.balance = 100) is the instance's own state.",
+	Fields: []api.Field[*Instance]{
+		api.Attr("peer", "the peer running this instance (None before it starts)", func(in *Instance) (starlark.Value, error) {
+			if in.peer == nil {
+				return starlark.None, nil
+			}
+			return in.s.peerValue(in.peer), nil
+		}),
+		api.Attr("config", "the service's configuration: defaults merged with what was given (self.config.rate)", func(in *Instance) (starlark.Value, error) {
+			return in.spec.config, nil
+		}),
+		api.Attr("sim", "the simulation", func(in *Instance) (starlark.Value, error) { return in.s, nil }),
+		api.Attr("name", "the service's name", func(in *Instance) (starlark.Value, error) { return starlark.String(in.typ.name), nil }),
+		api.Attr("now", "the simulated time, in ms", func(in *Instance) (starlark.Value, error) { return starlark.Float(in.s.sim.Now()), nil }),
+	},
+	Methods: []api.Builtin{
+		api.Method("after", "self.after(ms, fn, *args) -> timer; calls fn(self, *args) ms from now (ms: a number, or a dist drawn now, negative draws counting as 0).", selfAfter),
+		api.Method("every", "self.every(ms, fn, *args, start=ms) -> timer; calls fn(self, *args) every ms, the first time after start ms (default: one period); timer.cancel() stops it.", selfEvery),
+		api.Method("cancel", "self.cancel(timer) -> None; stops a timer from self.after / self.every (None and finished timers are fine).", selfCancel),
+	},
+})
 
 func (in *Instance) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "peer":
-		if in.peer == nil {
-			return starlark.None, nil
-		}
-		return in.s.peerValue(in.peer), nil
-	case "config":
-		return in.spec.config, nil
-	case "sim":
-		return in.s, nil
-	case "name":
-		return starlark.String(in.typ.name), nil
-	case "now":
-		return starlark.Float(in.s.sim.Now()), nil
-	case "after":
-		return in.method(0, "self.after", selfAfter), nil
-	case "every":
-		return in.method(1, "self.every", selfEvery), nil
-	case "cancel":
-		return in.method(2, "self.cancel", selfCancel), nil
+	if v, err := instanceType.Attr(in, name, &in.bound); v != nil || err != nil {
+		return v, err
 	}
 	if v, ok := in.fields[name]; ok {
 		return v, nil
@@ -75,17 +83,8 @@ func (in *Instance) Attr(name string) (starlark.Value, error) {
 	return nil, starlark.NoSuchAttrError(fmt.Sprintf("self (a %s instance) has no attribute .%s; set it first, e.g. self.%s = ... in on_start", in.typ.name, name, name))
 }
 
-func (in *Instance) method(i int, name string, fn builtinFunc) *starlark.Builtin {
-	if b := in.methods[i]; b != nil {
-		return b
-	}
-	b := starlark.NewBuiltin(name, safe(fn)).BindReceiver(in)
-	in.methods[i] = b
-	return b
-}
-
 func (in *Instance) AttrNames() []string {
-	names := append([]string(nil), instanceBuiltins...)
+	names := append([]string(nil), instanceType.AttrNames()...)
 	for k := range in.fields {
 		names = append(names, k)
 	}
@@ -94,10 +93,8 @@ func (in *Instance) AttrNames() []string {
 }
 
 func (in *Instance) SetField(name string, v starlark.Value) error {
-	for _, b := range instanceBuiltins {
-		if b == name {
-			return fmt.Errorf("cannot set self.%s: it is a built-in attribute of a service instance (pick another name)", name)
-		}
+	if instanceType.Has(name) {
+		return fmt.Errorf("cannot set self.%s: it is a built-in attribute of a service instance (pick another name)", name)
 	}
 	if in.fields == nil {
 		in.fields = map[string]starlark.Value{}
@@ -184,6 +181,7 @@ type Timer struct {
 	every  float64        // 0: one-shot
 	at     float64
 	active bool
+	bound  api.Bound
 }
 
 func (t *Timer) String() string {
@@ -202,22 +200,30 @@ func (t *Timer) Freeze()               {}
 func (t *Timer) Truth() starlark.Bool  { return starlark.Bool(t.active) }
 func (t *Timer) Hash() (uint32, error) { return uint32(t.tag), nil }
 
-func (t *Timer) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "active":
-		return starlark.Bool(t.active), nil
-	case "at":
-		if !t.active {
-			return starlark.None, nil
-		}
-		return starlark.Float(t.at), nil
-	case "cancel":
-		return starlark.NewBuiltin("timer.cancel", safe(timerCancel)).BindReceiver(t), nil
-	}
-	return nil, nil
-}
+// timerType declares a timer's attributes and methods.
+var timerType = api.NewType(&api.Type[*Timer]{
+	Name: "timer",
+	Var:  "timer",
+	Doc:  "A timer from self.after / self.every; true while it is pending.",
+	Fields: []api.Field[*Timer]{
+		api.Attr("active", "True until it has fired (self.after) or is cancelled", func(t *Timer) (starlark.Value, error) {
+			return starlark.Bool(t.active), nil
+		}),
+		api.Attr("at", "when it fires next (ms), or None", func(t *Timer) (starlark.Value, error) {
+			if !t.active {
+				return starlark.None, nil
+			}
+			return starlark.Float(t.at), nil
+		}),
+	},
+	Methods: []api.Builtin{
+		api.Method("cancel", "timer.cancel() -> None; stops the timer (a finished timer is fine).", timerCancel),
+	},
+})
 
-func (t *Timer) AttrNames() []string { return []string{"active", "at", "cancel"} }
+func (t *Timer) Attr(name string) (starlark.Value, error) { return timerType.Attr(t, name, &t.bound) }
+
+func (t *Timer) AttrNames() []string { return timerType.AttrNames() }
 
 func (t *Timer) cancel() {
 	if !t.active {

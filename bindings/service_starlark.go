@@ -7,6 +7,7 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/engine"
 )
 
@@ -37,7 +38,7 @@ type configEntry struct {
 
 var (
 	_ starlark.Callable = (*ServiceType)(nil)
-	_ documented        = (*ServiceType)(nil)
+	_ api.Documented    = (*ServiceType)(nil)
 )
 
 func (t *ServiceType) String() string        { return fmt.Sprintf("<service %s>", t.name) }
@@ -47,7 +48,8 @@ func (t *ServiceType) Truth() starlark.Bool  { return true }
 func (t *ServiceType) Hash() (uint32, error) { return starlark.String(t.name).Hash() }
 func (t *ServiceType) Name() string          { return t.name }
 
-func (t *ServiceType) doc() string {
+// Doc is the service's doc= text with its handlers and defaults.
+func (t *ServiceType) Doc() string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "service %s", t.name)
 	if len(t.defaults) > 0 {
@@ -116,6 +118,14 @@ type Config struct {
 
 var _ starlark.Mapping = (*Config)(nil)
 
+// configType documents a configuration for help(self.config); its
+// attributes are the service's own defaults.
+var _ = api.NewType(&api.Type[*Config]{
+	Name: "config",
+	Var:  "config",
+	Doc:  "A service's configuration: its defaults merged with what was given, read as self.config.rate or self.config[\"rate\"]; frozen.",
+})
+
 func (c *Config) Type() string { return "config" }
 
 func (c *Config) Get(k starlark.Value) (starlark.Value, bool, error) {
@@ -142,7 +152,7 @@ type ServiceSpec struct {
 	str   string
 }
 
-var _ documented = (*ServiceSpec)(nil)
+var _ api.Documented = (*ServiceSpec)(nil)
 
 func (sp *ServiceSpec) String() string {
 	if sp.str != "" {
@@ -166,28 +176,37 @@ func (sp *ServiceSpec) Freeze()               {}
 func (sp *ServiceSpec) Truth() starlark.Bool  { return true }
 func (sp *ServiceSpec) Hash() (uint32, error) { return starlark.String(sp.String()).Hash() }
 
-func (sp *ServiceSpec) doc() string {
+// Doc is the documentation of the service: its doc= text, or the
+// constructor's doc for a built-in service.
+func (sp *ServiceSpec) Doc() string {
 	if sp.typ != nil {
-		return sp.typ.doc()
+		return sp.typ.Doc()
 	}
-	loadDocs()
-	return funcDocs[sp.name]
+	d, _ := api.Lookup(sp.name)
+	return d
 }
+
+// serviceSpecType declares a configured service's attributes.
+var serviceSpecType = api.NewType(&api.Type[*ServiceSpec]{
+	Name: "service",
+	Var:  "svc",
+	Doc:  "A configured service for services=[...] (from my_service(...) or gossip(...)).",
+	Fields: []api.Field[*ServiceSpec]{
+		api.Attr("name", "the service's name", func(sp *ServiceSpec) (starlark.Value, error) { return starlark.String(sp.name), nil }),
+		api.Attr("config", "its configuration (defaults merged with what was given), or None", func(sp *ServiceSpec) (starlark.Value, error) {
+			if sp.config != nil {
+				return sp.config, nil
+			}
+			return starlark.None, nil
+		}),
+	},
+})
 
 func (sp *ServiceSpec) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "name":
-		return starlark.String(sp.name), nil
-	case "config":
-		if sp.config != nil {
-			return sp.config, nil
-		}
-		return starlark.None, nil
-	}
-	return nil, nil
+	return serviceSpecType.Attr(sp, name, nil)
 }
 
-func (sp *ServiceSpec) AttrNames() []string { return []string{"config", "name"} }
+func (sp *ServiceSpec) AttrNames() []string { return serviceSpecType.AttrNames() }
 
 func asServiceSpec(v starlark.Value) (*ServiceSpec, error) {
 	switch x := v.(type) {
@@ -211,11 +230,8 @@ func (sp *ServiceSpec) instance(s *Simulation) (engine.Service, error) {
 	return &Instance{typ: sp.typ, spec: sp, s: s}, nil
 }
 
-var serviceDefs []def
-
 func init() {
-	serviceDefs = []def{
-		{"service", `service(name, on_start=None, on_message={}, on_online=None, on_offline=None, defaults={}, doc="") -> a service type
+	api.Register(api.Function("service", `service(name, on_start=None, on_message={}, on_online=None, on_offline=None, defaults={}, doc="") -> a service type
 
 Defines a service written in Starlark. Each peer given it (services=[...])
 gets its own instance, passed as self to every function:
@@ -235,16 +251,7 @@ on self, not in top-level lists or dicts.
 
   my_service = service("MyService", on_start = _start,
                        on_message = {"tx": _on_tx}, defaults = {"rate": 5})
-  sim.add_peers(g, services = [my_service(rate = 3)])`, builtinService},
-	}
-	registerFuncs(serviceDefs)
-	registerType("service_instance", "self inside a Starlark service: self.peer, self.config, self.sim, self.now, self.name, self.after(ms, fn, *args), self.every(ms, fn, *args, start=ms), self.cancel(timer), plus any attribute you set.")
-	registerType("timer", "A timer from self.after / self.every: .active, .at (next firing time), .cancel().")
-	registerType("service", "A configured service for services=[...]: .name, .config.")
-	registerMethod("service_instance", "self", "after", "self.after(ms, fn, *args) -> timer; calls fn(self, *args) ms from now (ms: a number, or a dist drawn now, negative draws counting as 0).")
-	registerMethod("service_instance", "self", "every", "self.every(ms, fn, *args, start=ms) -> timer; calls fn(self, *args) every ms, the first time after start ms (default: one period); timer.cancel() stops it.")
-	registerMethod("service_instance", "self", "cancel", "self.cancel(timer) -> None; stops a timer from self.after / self.every (None and finished timers are fine).")
-	registerMethod("timer", "timer", "cancel", "timer.cancel() -> None; stops the timer (a finished timer is fine).")
+  sim.add_peers(g, services = [my_service(rate = 3)])`, builtinService))
 }
 
 func optCallable(fn, param string, v starlark.Value) (starlark.Callable, error) {

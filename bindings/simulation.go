@@ -6,10 +6,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"go.starlark.net/starlark"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/engine"
 )
@@ -35,7 +35,7 @@ type Simulation struct {
 
 	trace     *os.File
 	tracePath string
-	methods   map[string]*starlark.Builtin
+	bound     api.Bound
 }
 
 var _ starlark.HasAttrs = (*Simulation)(nil)
@@ -76,11 +76,8 @@ func (s *Simulation) call(fn starlark.Value, args starlark.Tuple) (starlark.Valu
 	return starlark.Call(s.thread, fn, args, nil)
 }
 
-var simDefs []def
-
 func init() {
-	simDefs = []def{
-		{"simulation", `simulation(seed=None, network=None, strict_kinds=False, trace=None) -> a new simulation
+	api.Register(api.Function("simulation", `simulation(seed=None, network=None, strict_kinds=False, trace=None) -> a new simulation
 
 seed: the seed of every random draw in the run (default: --seed, or 1).
   An explicit seed wins over --seed.
@@ -92,9 +89,7 @@ trace: a file (under the output directory, --out) to write every message
 
 Then add peers (sim.add_peers, sim.add_peer), run (sim.run(until=...)) and
 read the results (sim.counters, sim.first_seen(id), peer.storage, ...).
-help(sim) lists everything a simulation has.`, builtinSimulation},
-	}
-	registerFuncs(simDefs)
+help(sim) lists everything a simulation has.`, builtinSimulation))
 }
 
 func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -181,12 +176,59 @@ func (s *Simulation) flushTrace() error {
 	return nil
 }
 
-var simMethods []method
-var simMethodIndex = map[string]int{}
-
-func init() {
-	simMethods = []method{
-		{"add_peers", `sim.add_peers(graph_or_n, type="peer", region=None, upload=0, download=0, validate=None, services=[], nodes=None) -> list of peers
+// simType declares a simulation's attributes and methods (help(sim)).
+var simType = api.NewType(&api.Type[*Simulation]{
+	Name: "simulation",
+	Var:  "sim",
+	Doc:  "A simulation (from simulation(...)).",
+	Fields: []api.Field[*Simulation]{
+		api.Attr("now", "the simulated time, in ms", func(s *Simulation) (starlark.Value, error) {
+			return starlark.Float(s.sim.Now()), nil
+		}),
+		api.Attr("seed", "the seed of every random draw in the run", func(s *Simulation) (starlark.Value, error) {
+			return starlark.MakeUint64(s.seed), nil
+		}),
+		api.Attr("peers", "every peer, in id order (a new list)", func(s *Simulation) (starlark.Value, error) {
+			ps := s.sim.Peers()
+			l := make([]starlark.Value, len(ps))
+			for i, p := range ps {
+				l[i] = s.peerValue(p)
+			}
+			return starlark.NewList(l), nil
+		}),
+		api.Attr("types", "the peer type names, in the order first used", func(s *Simulation) (starlark.Value, error) {
+			return stringList(s.sim.Types()), nil
+		}),
+		api.Attr("kinds", "the message kinds seen so far", func(s *Simulation) (starlark.Value, error) {
+			return stringList(s.sim.Kinds()), nil
+		}),
+		api.Attr("events", "the number of events processed", func(s *Simulation) (starlark.Value, error) {
+			return starlark.MakeUint64(s.sim.Events()), nil
+		}),
+		api.Attr("pending", "the number of events scheduled and not yet processed", func(s *Simulation) (starlark.Value, error) {
+			return starlark.MakeInt(s.sim.Pending()), nil
+		}),
+		api.Attr("network", "the network(...) given to simulation(), or None", func(s *Simulation) (starlark.Value, error) {
+			if s.net == nil {
+				return starlark.None, nil
+			}
+			return s.net, nil
+		}),
+		api.Attr("counters", "{kind: struct(sent, sent_bytes, delivered, delivered_bytes, unhandled, rejected, dropped, dropped_bytes, dropped_offline, dropped_loss, dropped_partition)}", func(s *Simulation) (starlark.Value, error) {
+			ks := s.sim.Kinds()
+			d := starlark.NewDict(len(ks))
+			for _, k := range ks {
+				_ = d.SetKey(starlark.String(k), counterValue(s.sim.CounterOf(k)))
+			}
+			d.Freeze()
+			return d, nil
+		}),
+		api.Attr("total", "the counters summed over every kind", func(s *Simulation) (starlark.Value, error) {
+			return counterValue(s.sim.Total()), nil
+		}),
+	},
+	Methods: []api.Builtin{
+		api.Method("add_peers", `sim.add_peers(graph_or_n, type="peer", region=None, upload=0, download=0, validate=None, services=[], nodes=None) -> list of peers
 
 graph_or_n: a topology graph (one peer per node, node id = peer id, edges
   become connections) or a count n (n unconnected peers with the next ids).
@@ -201,127 +243,52 @@ validate: fn(peer, msg) -> True/False run on every inbound message before
 services: service values (gossip(), producer(rate=5), my_service(x=1));
   every peer gets its own instance of each.
 nodes: with a graph, add only these nodes (the graph's edges are connected
-  wherever both ends are peers), e.g. for topology.attach_clients.`, simAddPeers},
-		{"add_peer", `sim.add_peer(id=None, type="peer", region=None, upload=0, download=0, validate=None, services=[], connect=None) -> the new peer
+  wherever both ends are peers), e.g. for topology.attach_clients.`, simAddPeers),
+		api.Method("add_peer", `sim.add_peer(id=None, type="peer", region=None, upload=0, download=0, validate=None, services=[], connect=None) -> the new peer
 
 Like add_peers for one peer. id=None takes the next free id. connect=k
 connects it to k random existing peers of type "peer"; connect=[...] to
-the given peers or ids.`, simAddPeer},
-		{"peer", "sim.peer(id) -> the peer with that id (an error if there is none).", simPeer},
-		{"peers_of", "sim.peers_of(type) -> the peers of that type, in id order.", simPeersOf},
-		{"connect", "sim.connect(a, b) -> None; connects two peers (or ids).", simConnect},
-		{"disconnect", "sim.disconnect(a, b) -> None; disconnects two peers (or ids), if connected.", simDisconnect},
-		{"run", `sim.run(until) -> None
+the given peers or ids.`, simAddPeer),
+		api.Method("peer", "sim.peer(id) -> the peer with that id (an error if there is none).", simPeer),
+		api.Method("peers_of", "sim.peers_of(type) -> the peers of that type, in id order.", simPeersOf),
+		api.Method("connect", "sim.connect(a, b) -> None; connects two peers (or ids).", simConnect),
+		api.Method("disconnect", "sim.disconnect(a, b) -> None; disconnects two peers (or ids), if connected.", simDisconnect),
+		api.Method("run", `sim.run(until) -> None
 
 Runs the simulation up to simulated time until (ms), handling every event
 at or before it; the clock then reads until. Call it again to carry on
 (sim.run(until = sim.now + 1000)). A handler error stops the run at the
 time it happened, naming the time and peer; so do Ctrl-C (the simulation
-stays usable) and the event limit (--max-events).`, simRun},
-		{"step", "sim.step() -> True if an event was processed, False if none is left. Runs exactly one event.", simStep},
-		{"at", "sim.at(t, fn, *args) -> None; calls fn(*args) at simulated time t (>= sim.now) during a later sim.run.", simAt},
-		{"crash", "sim.crash(peer, at=None) -> None; takes the peer offline for good at time at (default now).", simCrash},
-		{"partition", `sim.partition(a, b=None, start=None, end=None) -> None
+stays usable) and the event limit (--max-events).`, simRun),
+		api.Method("step", "sim.step() -> True if an event was processed, False if none is left. Runs exactly one event.", simStep),
+		api.Method("at", "sim.at(t, fn, *args) -> None; calls fn(*args) at simulated time t (>= sim.now) during a later sim.run.", simAt),
+		api.Method("crash", "sim.crash(peer, at=None) -> None; takes the peer offline for good at time at (default now).", simCrash),
+		api.Method("partition", `sim.partition(a, b=None, start=None, end=None) -> None
 
 Cuts every link between the peers (or ids) in group a and those in group b
 (default: every peer not in a) from start (default now) until end (default
-forever): messages sent across are dropped (counted as dropped_partition).`, simPartition},
-		{"set_loss", `sim.set_loss(p, at=None, link=None) -> None
+forever): messages sent across are dropped (counted as dropped_partition).`, simPartition),
+		api.Method("set_loss", `sim.set_loss(p, at=None, link=None) -> None
 
 Sets the probability that a message is lost: on every link, or only on
-link=(a, b). at=None: now; otherwise at simulated time at.`, simSetLoss},
-		{"counter", "sim.counter(kind) -> the counters of one message kind (see sim.counters).", simCounter},
-		{"traffic", "sim.traffic() -> a table of the message counters, one row per kind plus a total row: sent, sent_bytes, delivered, unhandled, rejected, dropped (and why).", simTraffic},
-		{"peer_table", "sim.peer_table(type=None) -> a table of the peers (of one type): id, type, region, online, degree, messages and bytes sent and received.", simPeerTable},
-		{"first_seen", "sim.first_seen(id) -> list of (peer_id, t, hops, version), each peer's first accepted copy of message id, in time order.", simFirstSeen},
-		{"seen_at", "sim.seen_at(peer, id) -> when the peer first accepted message id, or None.", simSeenAt},
-		{"coverage", "sim.coverage(id, type=None) -> the fraction of peers (of that type) that have accepted message id.", simCoverage},
-		{"message_ids", "sim.message_ids() -> the tracked message ids, in creation order.", simMessageIDs},
-		{"versions", "sim.versions(id) -> the messages created with this id, oldest first (two or more when a producer equivocates).", simVersions},
-		{"load_series", "sim.load_series() -> per simulated second, struct(second, messages, bytes) of the traffic delivered (p2psimpy's per-second load; not called sim.load because load is a Starlark keyword).", simLoad},
-	}
-	for i, m := range simMethods {
-		simMethodIndex[m.name] = i
-		registerMethod("simulation", "sim", m.name, m.doc)
-	}
-	registerType("simulation", simTypeDoc())
-}
-
-func simTypeDoc() string {
-	var sb strings.Builder
-	sb.WriteString(`A simulation (from simulation(...)).
-
-Attributes: now (ms), seed, peers (list), types, events (processed),
-pending, network, kinds, counters ({kind: struct(sent, sent_bytes,
-delivered, delivered_bytes, unhandled, rejected, dropped, dropped_bytes,
-dropped_offline, dropped_loss, dropped_partition)}), total (the sum).
-
-Methods:
-`)
-	for _, m := range simMethods {
-		fmt.Fprintf(&sb, "  %-12s %s\n", m.name, firstLine(m.doc))
-	}
-	return strings.TrimRight(sb.String(), "\n")
-}
+link=(a, b). at=None: now; otherwise at simulated time at.`, simSetLoss),
+		api.Method("counter", "sim.counter(kind) -> the counters of one message kind (see sim.counters).", simCounter),
+		api.Method("traffic", "sim.traffic() -> a table of the message counters, one row per kind plus a total row: sent, sent_bytes, delivered, unhandled, rejected, dropped (and why).", simTraffic),
+		api.Method("peer_table", "sim.peer_table(type=None) -> a table of the peers (of one type): id, type, region, online, degree, messages and bytes sent and received.", simPeerTable),
+		api.Method("first_seen", "sim.first_seen(id) -> list of (peer_id, t, hops, version), each peer's first accepted copy of message id, in time order.", simFirstSeen),
+		api.Method("seen_at", "sim.seen_at(peer, id) -> when the peer first accepted message id, or None.", simSeenAt),
+		api.Method("coverage", "sim.coverage(id, type=None) -> the fraction of peers (of that type) that have accepted message id.", simCoverage),
+		api.Method("message_ids", "sim.message_ids() -> the tracked message ids, in creation order.", simMessageIDs),
+		api.Method("versions", "sim.versions(id) -> the messages created with this id, oldest first (two or more when a producer equivocates).", simVersions),
+		api.Method("load_series", "sim.load_series() -> per simulated second, struct(second, messages, bytes) of the traffic delivered (p2psimpy's per-second load; not called sim.load because load is a Starlark keyword).", simLoad),
+	},
+})
 
 func (s *Simulation) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "now":
-		return starlark.Float(s.sim.Now()), nil
-	case "seed":
-		return starlark.MakeUint64(s.seed), nil
-	case "peers":
-		ps := s.sim.Peers()
-		l := make([]starlark.Value, len(ps))
-		for i, p := range ps {
-			l[i] = s.peerValue(p)
-		}
-		return starlark.NewList(l), nil
-	case "types":
-		return stringList(s.sim.Types()), nil
-	case "kinds":
-		return stringList(s.sim.Kinds()), nil
-	case "events":
-		return starlark.MakeUint64(s.sim.Events()), nil
-	case "pending":
-		return starlark.MakeInt(s.sim.Pending()), nil
-	case "network":
-		if s.net == nil {
-			return starlark.None, nil
-		}
-		return s.net, nil
-	case "counters":
-		ks := s.sim.Kinds()
-		d := starlark.NewDict(len(ks))
-		for _, k := range ks {
-			_ = d.SetKey(starlark.String(k), counterValue(s.sim.CounterOf(k)))
-		}
-		d.Freeze()
-		return d, nil
-	case "total":
-		return counterValue(s.sim.Total()), nil
-	}
-	if i, ok := simMethodIndex[name]; ok {
-		if s.methods == nil {
-			s.methods = map[string]*starlark.Builtin{}
-		}
-		if b := s.methods[name]; b != nil {
-			return b, nil
-		}
-		b := starlark.NewBuiltin("sim."+name, safe(simMethods[i].fn)).BindReceiver(s)
-		s.methods[name] = b
-		return b, nil
-	}
-	return nil, nil
+	return simType.Attr(s, name, &s.bound)
 }
 
-func (s *Simulation) AttrNames() []string {
-	names := []string{"counters", "events", "kinds", "network", "now", "peers", "pending", "seed", "total", "types"}
-	for _, m := range simMethods {
-		names = append(names, m.name)
-	}
-	return names
-}
+func (s *Simulation) AttrNames() []string { return simType.AttrNames() }
 
 func counterValue(c engine.Counter) starlark.Value {
 	return record(

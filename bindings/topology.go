@@ -10,6 +10,7 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/engine/topology"
 )
@@ -29,38 +30,35 @@ func (g *Graph) Freeze()               {}
 func (g *Graph) Truth() starlark.Bool  { return len(g.g.Nodes) > 0 }
 func (g *Graph) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable type: graph") }
 
-var graphMethods = map[string]builtinFunc{
-	"neighbours": graphNeighbours,
-	"has_edge":   graphHasEdge,
-	"degrees":    graphDegrees,
-	"connected":  graphConnected,
-	"relabel":    graphRelabel,
-}
+// graphType declares a graph's attributes and methods (help(g)).
+var graphType = api.NewType(&api.Type[*Graph]{
+	Name: "graph",
+	Var:  "graph",
+	Doc:  "A topology graph (see help(topology)); pass it to sim.add_peers.",
+	Fields: []api.Field[*Graph]{
+		api.Attr("nodes", "the node ids, sorted", func(g *Graph) (starlark.Value, error) { return intList(g.g.Nodes), nil }),
+		api.Attr("edges", "the edges as (a, b) pairs with a < b, sorted", func(g *Graph) (starlark.Value, error) {
+			l := make([]starlark.Value, len(g.g.Edges))
+			for i, e := range g.g.Edges {
+				l[i] = starlark.Tuple{starlark.MakeInt(e.A), starlark.MakeInt(e.B)}
+			}
+			return starlark.NewList(l), nil
+		}),
+		api.Attr("n", "the number of nodes", func(g *Graph) (starlark.Value, error) { return starlark.MakeInt(len(g.g.Nodes)), nil }),
+		api.Attr("m", "the number of edges", func(g *Graph) (starlark.Value, error) { return starlark.MakeInt(len(g.g.Edges)), nil }),
+	},
+	Methods: []api.Builtin{
+		api.Method("neighbours", "graph.neighbours(node) -> the sorted neighbours of a node.", graphNeighbours),
+		api.Method("has_edge", "graph.has_edge(a, b) -> True if a and b are linked.", graphHasEdge),
+		api.Method("degrees", "graph.degrees() -> {node: degree}.", graphDegrees),
+		api.Method("connected", "graph.connected() -> True if every node can reach every other.", graphConnected),
+		api.Method("relabel", "graph.relabel(offset) -> a copy with offset added to every node id (relabel(-1) gives networkx's 0..n-1).", graphRelabel),
+	},
+})
 
-func (g *Graph) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "nodes":
-		return intList(g.g.Nodes), nil
-	case "edges":
-		l := make([]starlark.Value, len(g.g.Edges))
-		for i, e := range g.g.Edges {
-			l[i] = starlark.Tuple{starlark.MakeInt(e.A), starlark.MakeInt(e.B)}
-		}
-		return starlark.NewList(l), nil
-	case "n":
-		return starlark.MakeInt(len(g.g.Nodes)), nil
-	case "m":
-		return starlark.MakeInt(len(g.g.Edges)), nil
-	}
-	if fn, ok := graphMethods[name]; ok {
-		return starlark.NewBuiltin("graph."+name, safe(fn)).BindReceiver(g), nil
-	}
-	return nil, nil
-}
+func (g *Graph) Attr(name string) (starlark.Value, error) { return graphType.Attr(g, name, nil) }
 
-func (g *Graph) AttrNames() []string {
-	return []string{"connected", "degrees", "edges", "has_edge", "m", "n", "neighbours", "nodes", "relabel"}
-}
+func (g *Graph) AttrNames() []string { return graphType.AttrNames() }
 
 func graphNeighbours(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var id int
@@ -140,47 +138,34 @@ func asGraph(fn string, v starlark.Value) (*topology.Graph, error) {
 	return g.g, nil
 }
 
-var topologyDefs []def
-
 func init() {
-	topologyDefs = []def{
-		{"topology.erdos_renyi", "topology.erdos_renyi(n, p, seed=None) -> G(n, p) random graph on nodes 1..n: each pair linked with probability p (may be disconnected; see g.connected()).", topoErdosRenyi},
-		{"topology.random_regular", "topology.random_regular(n, d, seed=None) -> random d-regular graph on nodes 1..n (n*d even, d < n).", topoRandomRegular},
-		{"topology.barabasi_albert", "topology.barabasi_albert(n, m, seed=None) -> preferential-attachment (scale-free) graph on nodes 1..n, each new node linking to m earlier ones.", topoBarabasiAlbert},
-		{"topology.watts_strogatz", "topology.watts_strogatz(n, k, beta, seed=None) -> small-world graph: ring lattice of even degree k with each edge rewired with probability beta.", topoWattsStrogatz},
-		{"topology.complete", "topology.complete(n) -> every pair of nodes 1..n linked.", topoComplete},
-		{"topology.ring", "topology.ring(n) -> the cycle 1-2-...-n-1.", topoRing},
-		{"topology.star", "topology.star(n) -> hub 1 linked to leaves 2..n.", topoStar},
-		{"topology.from_edges", "topology.from_edges(edges, nodes=[]) -> a graph from a list of (a, b) pairs (either order, repeats merged), plus extra isolated nodes.", topoFromEdges},
-		{"topology.from_file", `topology.from_file(path) -> a graph read from an edge list file ("a b" per line, "node N" for isolated nodes, # comments), as topology.save writes. A relative path is looked up next to the script first, then in the output directory. (It is not called topology.load because load is a Starlark keyword.)`, topoLoad},
-		{"topology.save", "topology.save(graph, path) -> None; writes the graph as an edge list file under the output directory (--out).", topoSave},
-		{"topology.attach_clients", `topology.attach_clients(graph, clients, k, seed=None) -> (graph, client_ids)
+	members := []api.Builtin{
+		api.Method("erdos_renyi", "topology.erdos_renyi(n, p, seed=None) -> G(n, p) random graph on nodes 1..n: each pair linked with probability p (may be disconnected; see g.connected()).", topoErdosRenyi),
+		api.Method("random_regular", "topology.random_regular(n, d, seed=None) -> random d-regular graph on nodes 1..n (n*d even, d < n).", topoRandomRegular),
+		api.Method("barabasi_albert", "topology.barabasi_albert(n, m, seed=None) -> preferential-attachment (scale-free) graph on nodes 1..n, each new node linking to m earlier ones.", topoBarabasiAlbert),
+		api.Method("watts_strogatz", "topology.watts_strogatz(n, k, beta, seed=None) -> small-world graph: ring lattice of even degree k with each edge rewired with probability beta.", topoWattsStrogatz),
+		api.Method("complete", "topology.complete(n) -> every pair of nodes 1..n linked.", topoComplete),
+		api.Method("ring", "topology.ring(n) -> the cycle 1-2-...-n-1.", topoRing),
+		api.Method("star", "topology.star(n) -> hub 1 linked to leaves 2..n.", topoStar),
+		api.Method("from_edges", "topology.from_edges(edges, nodes=[]) -> a graph from a list of (a, b) pairs (either order, repeats merged), plus extra isolated nodes.", topoFromEdges),
+		api.Method("from_file", `topology.from_file(path) -> a graph read from an edge list file ("a b" per line, "node N" for isolated nodes, # comments), as topology.save writes. A relative path is looked up next to the script first, then in the output directory. (It is not called topology.load because load is a Starlark keyword.)`, topoLoad),
+		api.Method("save", "topology.save(graph, path) -> None; writes the graph as an edge list file under the output directory (--out).", topoSave),
+		api.Method("attach_clients", `topology.attach_clients(graph, clients, k, seed=None) -> (graph, client_ids)
 
 A copy of graph with clients new nodes (numbered after the largest node),
 each linked to k distinct random nodes of graph. Add them with a type of
 their own:
   g, clients = topology.attach_clients(base, 1, 5)
   sim.add_peers(g, type = "peer", nodes = base.nodes)
-  sim.add_peers(g, type = "client", nodes = clients)`, topoAttachClients},
+  sim.add_peers(g, type = "client", nodes = clients)`, topoAttachClients),
 	}
-	registerFuncs(topologyDefs)
-	registerDoc("topology", `topology: graph generators, edge-list files and client attachment.
+	api.Register(api.NewModule(&api.Module{Name: "topology", Doc: `topology: graph generators, edge-list files and client attachment.
 
 Generators number nodes 1..n. Random ones take seed=None: without a seed
 they draw from the "topology" stream of the simulation created last (or,
 before any simulation, of --seed), so the same script and seed give the
 same graph. A graph has .nodes, .edges, .n, .m, .neighbours(id),
-.has_edge(a, b), .degrees(), .connected(), .relabel(offset).`)
-	for name, doc := range map[string]string{
-		"neighbours": "graph.neighbours(node) -> the sorted neighbours of a node.",
-		"has_edge":   "graph.has_edge(a, b) -> True if a and b are linked.",
-		"degrees":    "graph.degrees() -> {node: degree}.",
-		"connected":  "graph.connected() -> True if every node can reach every other.",
-		"relabel":    "graph.relabel(offset) -> a copy with offset added to every node id (relabel(-1) gives networkx's 0..n-1).",
-	} {
-		registerMethod("graph", "graph", name, doc)
-	}
-	registerType("graph", "A topology graph (see help(topology)): .nodes, .edges, .n, .m, .neighbours(id), .has_edge(a, b), .degrees(), .connected(), .relabel(offset). Pass it to sim.add_peers.")
+.has_edge(a, b), .degrees(), .connected(), .relabel(offset).`, Members: members}).Global())
 }
 
 func topoErdosRenyi(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

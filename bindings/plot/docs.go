@@ -1,11 +1,6 @@
 package plot
 
-import (
-	"maps"
-
-	"go.starlark.net/starlark"
-	"go.starlark.net/starlarkstruct"
-)
+import "github.com/p2prepl/p2prepl/bindings/api"
 
 const common = `
 Every chart also takes title="", xlabel="", ylabel="" (defaults come from
@@ -14,8 +9,10 @@ pixels, 100 to 10000), and path: the file to write, relative to the run's
 output directory; its extension picks the format (.png, .svg, .pdf, .jpg).
 The file is replaced atomically. Returns path.`
 
-var docs = map[string]string{
-	"plot": `plot: charts written to image files.
+func init() {
+	api.Register(api.NewModule(&api.Module{
+		Name: "plot",
+		Doc: `plot: charts written to image files.
 
     plot.line(t, x = "time", y = "coverage", path = "coverage.png")
     plot.scatter(x = sizes, y = delays, path = "delay.svg")
@@ -24,8 +21,8 @@ var docs = map[string]string{
     plot.heatmap(versions, row_labels = "msg", path = "versions.png")
 
 help(plot.line) and so on tell more.`,
-
-	"plot.line": `plot.line(data=None, x=None, y=None, by=None, points=False, title="", xlabel="", ylabel="", path="line.png", width=800, height=500) -> string
+		Members: []api.Builtin{
+			api.Method("line", `plot.line(data=None, x=None, y=None, by=None, points=False, title="", xlabel="", ylabel="", path="line.png", width=800, height=500) -> string
 
 Draws one or more lines. The data can be:
   - a table: x names the x column (default: the first column), y a column
@@ -41,15 +38,13 @@ Several lines get a legend.
 
     plot.line(t, x = "time", y = ["coverage", "bandwidth"], path = "run.svg")
     plot.line({"push": (ts, c1), "pull": (ts, c2)}, title = "coverage")
-` + common,
-
-	"plot.scatter": `plot.scatter(data=None, x=None, y=None, by=None, title="", xlabel="", ylabel="", path="scatter.png", width=800, height=500) -> string
+`+common, lineFn),
+			api.Method("scatter", `plot.scatter(data=None, x=None, y=None, by=None, title="", xlabel="", ylabel="", path="scatter.png", width=800, height=500) -> string
 
 Draws points, one color per series; takes data, x, y and by exactly as
 plot.line does.
-` + common,
-
-	"plot.hist": `plot.hist(values, x=None, bins=20, normalize=False, title="", xlabel="", ylabel="count", path="hist.png", width=800, height=500) -> string
+`+common, scatterFn),
+			api.Method("hist", `plot.hist(values, x=None, bins=20, normalize=False, title="", xlabel="", ylabel="count", path="hist.png", width=800, height=500) -> string
 
 Draws a histogram of a list of numbers, or of the column x of a table (x
 may be left out for a one-column table), in bins equal-width bins (1 to
@@ -57,9 +52,8 @@ may be left out for a one-column table), in bins equal-width bins (1 to
 total area is 1 (and the y label defaults to "density").
 
     plot.hist(t, x = "latency", bins = 50, path = "latency.png")
-` + common,
-
-	"plot.bar": `plot.bar(labels, values=None, x=None, y=None, title="", xlabel="", ylabel="", path="bar.png", width=800, height=500) -> string
+`+common, histFn),
+			api.Method("bar", `plot.bar(labels, values=None, x=None, y=None, title="", xlabel="", ylabel="", path="bar.png", width=800, height=500) -> string
 
 Draws a bar per label. The data can be:
   - labels a list and values a list of numbers, one per label;
@@ -71,9 +65,8 @@ Draws a bar per label. The data can be:
 
     plot.bar(["eu", "us"], {"sent": [10, 20], "dropped": [1, 4]})
     plot.bar(t.count(False, key = "msg"), x = "column", y = "count")
-` + common,
-
-	"plot.heatmap": `plot.heatmap(matrix, row_labels=None, col_labels=None, palette="viridis", title="", xlabel="", ylabel="", path="heatmap.png", width=800, height=500) -> string
+`+common, barFn),
+			api.Method("heatmap", `plot.heatmap(matrix, row_labels=None, col_labels=None, palette="viridis", title="", xlabel="", ylabel="", path="heatmap.png", width=800, height=500) -> string
 
 Draws a grid of colored cells, row 0 at the top, with a color scale at the
 right. matrix is a list of rows (lists of numbers or bools), or a table:
@@ -85,25 +78,7 @@ True high); None cells are grey. Palettes: viridis, grey, blackbody,
 kindlmann, bluered.
 
     plot.heatmap(versions, row_labels = "msg", title = "who has which version")
-` + common,
-}
-
-// Docs returns the help text of the module ("plot") and of each function
-// ("plot.line", ...).
-func Docs() map[string]string { return maps.Clone(docs) }
-
-// Doc returns the help text for the plot module or one of its functions.
-func Doc(v starlark.Value) (string, bool) {
-	switch v := v.(type) {
-	case *starlarkstruct.Module:
-		if v.Name == "plot" {
-			return docs["plot"], true
-		}
-	case *starlark.Builtin:
-		if v.Receiver() == nil {
-			d, ok := docs[v.Name()]
-			return d, ok
-		}
-	}
-	return "", false
+`+common, heatmapFn),
+		},
+	}).Global())
 }

@@ -16,7 +16,6 @@ import (
 	"strings"
 
 	"go.starlark.net/starlark"
-	"go.starlark.net/starlarkstruct"
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -24,20 +23,6 @@ import (
 	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/bindings/table"
 )
-
-// Module returns the "plot" module.
-func Module() *starlarkstruct.Module {
-	return &starlarkstruct.Module{
-		Name: "plot",
-		Members: starlark.StringDict{
-			"line":    starlark.NewBuiltin("plot.line", lineFn),
-			"scatter": starlark.NewBuiltin("plot.scatter", scatterFn),
-			"hist":    starlark.NewBuiltin("plot.hist", histFn),
-			"bar":     starlark.NewBuiltin("plot.bar", barFn),
-			"heatmap": starlark.NewBuiltin("plot.heatmap", heatmapFn),
-		},
-	}
-}
 
 const (
 	defaultWidth  = 800 // pixels

@@ -11,13 +11,11 @@ import (
 	"testing"
 
 	"go.starlark.net/starlark"
-	"go.starlark.net/starlarkstruct"
 	"go.starlark.net/starlarktest"
 	"go.starlark.net/syntax"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/bindings/outfiles"
-	"github.com/p2prepl/p2prepl/bindings/plot"
-	"github.com/p2prepl/p2prepl/bindings/table"
 )
 
 // outDir is where the charts go: a temporary directory, or
@@ -43,8 +41,8 @@ func runScript(t *testing.T, file, dir string) {
 	starlarktest.SetReporter(thread, t)
 	thread.SetLocal(outfiles.Key, outfiles.Dir(dir))
 	predeclared := starlark.StringDict{
-		"plot":   plot.Module(),
-		"table":  table.Module(),
+		"plot":   api.Predeclared()["plot"],
+		"table":  api.Predeclared()["table"],
 		"assert": assert["assert"],
 	}
 	opts := &syntax.FileOptions{Set: true, While: true, TopLevelControl: true, GlobalReassign: true}
@@ -182,19 +180,17 @@ func TestPNGDecodes(t *testing.T) {
 }
 
 func TestDocs(t *testing.T) {
-	docs := plot.Docs()
-	m := plot.Module()
-	if d, ok := plot.Doc(m); !ok || d != docs["plot"] {
-		t.Errorf("Doc(plot) = %q, %v", d, ok)
+	m := api.Predeclared()["plot"].(*api.Module)
+	if d := api.Doc(m); !strings.HasPrefix(d, "plot: charts") {
+		t.Errorf("Doc(plot) = %q", d)
 	}
-	for name, v := range m.Members {
-		d, ok := plot.Doc(v)
-		if !ok || !strings.HasPrefix(d, "plot."+name+"(") {
-			t.Errorf("Doc(plot.%s) = %q, %v", name, d, ok)
+	for _, name := range m.AttrNames() {
+		v, _ := m.Attr(name)
+		if d := api.Doc(v); !strings.HasPrefix(d, "plot."+name+"(") {
+			t.Errorf("Doc(plot.%s) = %q", name, d)
 		}
 	}
-	if len(docs) != len(m.Members)+1 {
-		t.Errorf("%d docs for %d members", len(docs), len(m.Members))
+	if len(m.AttrNames()) != 5 {
+		t.Errorf("plot has %d members, want 5", len(m.AttrNames()))
 	}
-	var _ *starlarkstruct.Module = m
 }

@@ -1,16 +1,14 @@
 package table
 
-import (
-	"maps"
-
-	"go.starlark.net/starlark"
-)
+import "github.com/p2prepl/p2prepl/bindings/api"
 
 // docs holds the help text of the constructor ("table"), its functions
 // ("table.from_dicts") and the table's properties and methods
 // ("table.filter").
-var docs = map[string]string{
-	"table": `table(columns, rows=[]) -> table
+func init() {
+	api.Register(api.NewModule(&api.Module{
+		Name: "table",
+		Doc: `table(columns, rows=[]) -> table
 
 A table of named columns and rows of plain values (string, int, float,
 bool or None). Tables are immutable: every method returns a new table.
@@ -28,81 +26,81 @@ Properties: columns, rows.
 Methods: column, row, filter, where, select, drop, sort, head, tail, count,
 group_by, add_column, sum, mean, min, max, percentile, csv, json, to_csv,
 to_json. help(t.method) tells more.`,
-
-	"table.from_dicts": `table.from_dicts(dicts, columns=None) -> table
+		Members: []api.Builtin{
+			api.Method("from_dicts", `table.from_dicts(dicts, columns=None) -> table
 
 Builds a table from a list of dicts, one per row, keyed by column name.
 Columns appear in the order their names are first seen; a row missing a
 key gets None there. With columns=[...], the table has exactly those
 columns in that order and other keys are ignored.
 
-    table.from_dicts([{"peer": 1, "ok": True}, {"peer": 2}])`,
-
-	"table.from_columns": `table.from_columns(columns) -> table
+    table.from_dicts([{"peer": 1, "ok": True}, {"peer": 2}])`, fromDicts),
+			api.Method("from_columns", `table.from_columns(columns) -> table
 
 Builds a table from a dict of column name -> list of values; all lists
 must have the same length.
 
-    table.from_columns({"time": [0, 100, 200], "coverage": [0.04, 0.5, 1.0]})`,
+    table.from_columns({"time": [0, 100, 200], "coverage": [0.04, 0.5, 1.0]})`, fromColumns),
+		},
+		Call: construct,
+	}).Global())
+}
 
-	"table.columns": `t.columns -> list of strings
+// tableType declares a table's attributes and methods (help(t)).
+var tableType = api.NewType(&api.Type[*Table]{
+	Name: "table",
+	Var:  "t",
+	Doc:  "A table of named columns (see help(table)); immutable: every method returns a new table.",
+	Fields: []api.Field[*Table]{
+		api.Attr("columns", `t.columns -> list of strings
 
-The column names, in order.`,
+The column names, in order.`, tColumns),
+		api.Attr("rows", `t.rows -> list of tuples
 
-	"table.rows": `t.rows -> list of tuples
+The rows, each a tuple of values in column order.`, tRows),
+	},
+	Methods: []api.Builtin{
+		api.Method("column", `t.column(name) -> list
 
-The rows, each a tuple of values in column order.`,
-
-	"table.column": `t.column(name) -> list
-
-The values of one column, top to bottom.`,
-
-	"table.row": `t.row(i) -> dict
+The values of one column, top to bottom.`, tColumn),
+		api.Method("row", `t.row(i) -> dict
 
 Row i (0-based; negative counts from the end) as a dict from column name to
-value. Same as t[i].`,
-
-	"table.filter": `t.filter(fn) -> table
+value. Same as t[i].`, tRow),
+		api.Method("filter", `t.filter(fn) -> table
 
 The rows for which fn(row) is true, where row is a dict from column name to
 value.
 
-    t.filter(lambda r: r["latency"] > 10)`,
-
-	"table.where": `t.where(column, value) -> table
+    t.filter(lambda r: r["latency"] > 10)`, tFilter),
+		api.Method("where", `t.where(column, value) -> table
 t.where(column=value, ...) -> table
 
 The rows whose cell in column equals value (1 == 1.0; True != 1). With
 keyword arguments, the rows matching all of them.
 
     t.where("region", "eu")
-    t.where(region = "eu", online = True)`,
-
-	"table.select": `t.select(column, ...) -> table
+    t.where(region = "eu", online = True)`, tWhere),
+		api.Method("select", `t.select(column, ...) -> table
 
 A table with only the named columns, in the order given. The names may also
-be given as one list: t.select(["a", "b"]).`,
+be given as one list: t.select(["a", "b"]).`, tSelect),
+		api.Method("drop", `t.drop(column, ...) -> table
 
-	"table.drop": `t.drop(column, ...) -> table
-
-A table without the named columns (also accepts one list of names).`,
-
-	"table.sort": `t.sort(by, reverse=False) -> table
+A table without the named columns (also accepts one list of names).`, tDrop),
+		api.Method("sort", `t.sort(by, reverse=False) -> table
 
 The rows sorted by a column, or by a list of columns (the first deciding,
 the next breaking ties). The sort is stable: equal rows keep their order.
 Values of different types sort as bools, then numbers, then strings; None
-(and NaN) always come last, also with reverse=True.`,
+(and NaN) always come last, also with reverse=True.`, tSort),
+		api.Method("head", `t.head(n=10) -> table
 
-	"table.head": `t.head(n=10) -> table
+The first n rows.`, tHead),
+		api.Method("tail", `t.tail(n=10) -> table
 
-The first n rows.`,
-
-	"table.tail": `t.tail(n=10) -> table
-
-The last n rows.`,
-
-	"table.count": `t.count(value, by="column", key=None) -> table
+The last n rows.`, tTail),
+		api.Method("count", `t.count(value, by="column", key=None) -> table
 
 Counts the cells equal to value. Without value, counts the cells that are
 not None (nor NaN).
@@ -116,9 +114,8 @@ For a peer x message table of booleans (did the peer get the right
 version?), the number of wrong versions each peer holds is
 
     t.count(False, key = "msg")             # one row per peer column
-    t.count(False, by = "row", key = "msg") # one row per message`,
-
-	"table.group_by": `t.group_by(by, agg=None) -> table
+    t.count(False, by = "row", key = "msg") # one row per message`, tCount),
+		api.Method("group_by", `t.group_by(by, agg=None) -> table
 
 Groups the rows by the values of a column (or a list of columns) and
 reduces each group to one row, groups sorted by their values. agg maps
@@ -130,85 +127,51 @@ has the group columns and "count".
 
     t.group_by("region", agg = {"n": "count",
                                 "avg": ("mean", "latency"),
-                                "worst": ("max", "latency")})`,
-
-	"table.add_column": `t.add_column(name, values, replace=False) -> table
+                                "worst": ("max", "latency")})`, tGroupBy),
+		api.Method("add_column", `t.add_column(name, values, replace=False) -> table
 
 A table with one more column at the end: values is a list with one value
 per row, or a function called with each row (a dict) returning the value.
 Adding a column that exists is an error unless replace=True, which
 replaces it in place.
 
-    t.add_column("slow", lambda r: r["latency"] > 10)`,
-
-	"table.sum": `t.sum(column) -> int or float
+    t.add_column("slow", lambda r: r["latency"] > 10)`, tAddColumn),
+		api.Method("sum", `t.sum(column) -> int or float
 
 The sum of a column's numbers (bools count as 0 and 1; None is skipped).
-An int if every value is an int or bool.`,
+An int if every value is an int or bool.`, tSum),
+		api.Method("mean", `t.mean(column) -> float or None
 
-	"table.mean": `t.mean(column) -> float or None
+The mean of a column's numbers, skipping None; None if there are none.`, tMean),
+		api.Method("min", `t.min(column) -> value or None
 
-The mean of a column's numbers, skipping None; None if there are none.`,
+The smallest value of a column, skipping None, in sort order.`, tMin),
+		api.Method("max", `t.max(column) -> value or None
 
-	"table.min": `t.min(column) -> value or None
-
-The smallest value of a column, skipping None, in sort order.`,
-
-	"table.max": `t.max(column) -> value or None
-
-The largest value of a column, skipping None, in sort order.`,
-
-	"table.percentile": `t.percentile(column, q) -> float or None
+The largest value of a column, skipping None, in sort order.`, tMax),
+		api.Method("percentile", `t.percentile(column, q) -> float or None
 
 The q-th percentile (0 <= q <= 100) of a column's numbers, skipping None,
 interpolating linearly between ranks like numpy. q may be a list, giving a
 list. None if the column has no numbers.
 
     t.percentile("latency", 95)
-    t.percentile("latency", [50, 90, 99])`,
-
-	"table.csv": `t.csv() -> string
+    t.percentile("latency", [50, 90, 99])`, tPercentile),
+		api.Method("csv", `t.csv() -> string
 
 The table as CSV with a header line. None is an empty field; bools are True
-and False; floats are written in full.`,
-
-	"table.json": `t.json() -> string
+and False; floats are written in full.`, tCSV),
+		api.Method("json", `t.json() -> string
 
 The table as a JSON array of objects, one per row, keys in column order.
-None, NaN and infinities are null.`,
-
-	"table.to_csv": `t.to_csv(path) -> string
+None, NaN and infinities are null.`, tJSON),
+		api.Method("to_csv", `t.to_csv(path) -> string
 
 Writes t.csv() to path, relative to the run's output directory, replacing
-the file atomically (a failure never leaves a partial file). Returns path.`,
-
-	"table.to_json": `t.to_json(path) -> string
+the file atomically (a failure never leaves a partial file). Returns path.`, tToCSV),
+		api.Method("to_json", `t.to_json(path) -> string
 
 Writes t.json() to path, relative to the run's output directory, replacing
-the file atomically. Returns path.`,
-}
-
-// Docs returns the help text of every builtin and method, keyed by
-// "table" (the constructor), "table.from_dicts", "table.from_columns" and
-// "table.<method or property>" for what a table value offers.
-func Docs() map[string]string { return maps.Clone(docs) }
-
-// Doc returns the help text for a value of this package: the constructor,
-// one of its functions, a table, or a method bound to a table.
-func Doc(v starlark.Value) (string, bool) {
-	switch v := v.(type) {
-	case *Constructor, *Table:
-		return docs["table"], true
-	case *starlark.Builtin:
-		if _, ok := v.Receiver().(*Table); ok {
-			d, ok := docs["table."+v.Name()]
-			return d, ok
-		}
-		if v.Receiver() == nil {
-			if v.Name() == "table.from_dicts" || v.Name() == "table.from_columns" {
-				return docs[v.Name()], true
-			}
-		}
-	}
-	return "", false
-}
+the file atomically. Returns path.`, tToJSON),
+	},
+})

@@ -11,43 +11,6 @@ import (
 	"github.com/p2prepl/p2prepl/bindings/outfiles"
 )
 
-type method = func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
-
-var methods map[string]method
-
-var attrNames []string
-
-func init() {
-	methods = map[string]method{
-		"add_column": tAddColumn,
-		"column":     tColumn,
-		"count":      tCount,
-		"csv":        tCSV,
-		"drop":       tDrop,
-		"filter":     tFilter,
-		"group_by":   tGroupBy,
-		"head":       tHead,
-		"json":       tJSON,
-		"max":        tMax,
-		"mean":       tMean,
-		"min":        tMin,
-		"percentile": tPercentile,
-		"row":        tRow,
-		"select":     tSelect,
-		"sort":       tSort,
-		"sum":        tSum,
-		"tail":       tTail,
-		"to_csv":     tToCSV,
-		"to_json":    tToJSON,
-		"where":      tWhere,
-	}
-	attrNames = []string{"columns", "rows"}
-	for name := range methods {
-		attrNames = append(attrNames, name)
-	}
-	sort.Strings(attrNames)
-}
-
 func recv(b *starlark.Builtin) *Table { return b.Receiver().(*Table) }
 
 // errorf prefixes an error with the method's name.

@@ -7,53 +7,8 @@ import (
 	"go.starlark.net/starlark"
 )
 
-// Constructor is the Starlark value bound to the global "table": calling
-// it builds a table from columns and rows, and its attributes from_dicts
-// and from_columns build one from other shapes of data.
-type Constructor struct{}
-
-var (
-	_ starlark.Callable = (*Constructor)(nil)
-	_ starlark.HasAttrs = (*Constructor)(nil)
-)
-
-// Module returns the value to predeclare as "table".
-func Module() *Constructor { return &Constructor{} }
-
-// Name returns "table".
-func (*Constructor) Name() string { return "table" }
-
-// String returns "<built-in function table>".
-func (*Constructor) String() string { return "<built-in function table>" }
-
-// Type returns "builtin_function_or_method", like any builtin.
-func (*Constructor) Type() string { return "builtin_function_or_method" }
-
-// Freeze does nothing: the constructor is stateless.
-func (*Constructor) Freeze() {}
-
-// Truth returns True.
-func (*Constructor) Truth() starlark.Bool { return true }
-
-// Hash returns a constant: all constructors are interchangeable.
-func (*Constructor) Hash() (uint32, error) { return 0x7ab1e, nil }
-
-// Attr returns from_dicts and from_columns.
-func (*Constructor) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "from_dicts":
-		return starlark.NewBuiltin("table.from_dicts", fromDicts), nil
-	case "from_columns":
-		return starlark.NewBuiltin("table.from_columns", fromColumns), nil
-	}
-	return nil, nil
-}
-
-// AttrNames lists the constructor's attributes.
-func (*Constructor) AttrNames() []string { return []string{"from_columns", "from_dicts"} }
-
-// CallInternal implements table(columns, rows=[]).
-func (*Constructor) CallInternal(thread *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+// construct implements table(columns, rows=[]).
+func construct(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var colsV, rowsV starlark.Value
 	if err := starlark.UnpackArgs("table", args, kwargs, "columns", &colsV, "rows?", &rowsV); err != nil {
 		return nil, err

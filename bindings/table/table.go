@@ -216,30 +216,27 @@ func (t *Table) equal(u *Table, depth int) (bool, error) {
 	return true, nil
 }
 
-// Attr returns the columns/rows properties and the bound methods.
-func (t *Table) Attr(name string) (starlark.Value, error) {
-	switch name {
-	case "columns":
-		l := make([]starlark.Value, len(t.cols))
-		for i, c := range t.cols {
-			l[i] = starlark.String(c)
-		}
-		return starlark.NewList(l), nil
-	case "rows":
-		l := make([]starlark.Value, len(t.rows))
-		for i, row := range t.rows {
-			l[i] = starlark.Tuple(append([]starlark.Value(nil), row...))
-		}
-		return starlark.NewList(l), nil
+func tColumns(t *Table) (starlark.Value, error) {
+	l := make([]starlark.Value, len(t.cols))
+	for i, c := range t.cols {
+		l[i] = starlark.String(c)
 	}
-	if m, ok := methods[name]; ok {
-		return starlark.NewBuiltin(name, m).BindReceiver(t), nil
-	}
-	return nil, nil
+	return starlark.NewList(l), nil
 }
 
+func tRows(t *Table) (starlark.Value, error) {
+	l := make([]starlark.Value, len(t.rows))
+	for i, row := range t.rows {
+		l[i] = starlark.Tuple(append([]starlark.Value(nil), row...))
+	}
+	return starlark.NewList(l), nil
+}
+
+// Attr returns the columns/rows properties and the bound methods.
+func (t *Table) Attr(name string) (starlark.Value, error) { return tableType.Attr(t, name, nil) }
+
 // AttrNames lists the properties and methods, for completion and dir().
-func (t *Table) AttrNames() []string { return attrNames }
+func (t *Table) AttrNames() []string { return tableType.AttrNames() }
 
 // --- cell ordering and numbers ---
 

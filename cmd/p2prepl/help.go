@@ -6,9 +6,10 @@ import (
 	"strings"
 
 	"github.com/chzyer/readline"
-	"github.com/p2prepl/p2prepl/bindings"
 	"go.starlark.net/starlark"
 
+	"github.com/p2prepl/p2prepl/bindings"
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/internal/spell"
 )
 
@@ -29,7 +30,7 @@ func helpCommand(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprint(stdout, usageText)
 			continue
 		}
-		if doc, ok := bindings.DocName(name); ok {
+		if doc, ok := api.Lookup(name); ok {
 			fmt.Fprintln(stdout, strings.TrimRight(doc, "\n"))
 			continue
 		}
@@ -46,7 +47,7 @@ func helpCommand(args []string, stdout, stderr io.Writer) int {
 
 // docOf is the documentation of v, named name.
 func docOf(name string, v starlark.Value) string {
-	doc := strings.TrimRight(bindings.Doc(v), "\n")
+	doc := strings.TrimRight(api.Doc(v), "\n")
 	if doc == "" {
 		return fmt.Sprintf("%s: %s (no documentation)", name, v.Type())
 	}
@@ -55,7 +56,7 @@ func docOf(name string, v starlark.Value) string {
 
 // listBuiltins prints every builtin name with the first line of its doc.
 func listBuiltins(w io.Writer, predeclared starlark.StringDict) {
-	names := bindings.Names()
+	names := predeclared.Keys()
 	width := 0
 	for _, n := range names {
 		width = max(width, len(n))
@@ -67,12 +68,7 @@ func listBuiltins(w io.Writer, predeclared starlark.StringDict) {
 	}
 	fmt.Fprintln(w, "Builtins (p2prepl help NAME, or help(NAME) in the REPL, for more):")
 	for _, n := range names {
-		doc, ok := bindings.DocName(n)
-		if !ok {
-			if v, err := resolveName(predeclared, n); err == nil {
-				doc = bindings.Doc(v)
-			}
-		}
+		doc := api.Doc(predeclared[n])
 		line := firstLine(doc)
 		if cols > 0 {
 			line = truncate(line, cols-width-4)
@@ -128,7 +124,7 @@ func resolveName(predeclared starlark.StringDict, name string) (starlark.Value, 
 
 // suggest returns " (did you mean X?)" for the known name nearest to name.
 func suggest(name string, predeclared starlark.StringDict) string {
-	cands := append(bindings.AllNames(), predeclared.Keys()...)
+	cands := append(api.Names(), predeclared.Keys()...)
 	best, bestD := "", len(name)/2+2
 	for _, c := range cands {
 		if d := spell.Distance(strings.ToLower(name), strings.ToLower(c)); d < bestD {

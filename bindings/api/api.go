@@ -1,0 +1,343 @@
+// Package api declares p2prepl's Starlark surface in one place: every
+// predeclared name, module and value type, with its attributes, methods
+// and doc strings. One declaration serves a value's Attr and AttrNames,
+// help(), `p2prepl help NAME`, REPL completion and the README's table of
+// builtins, so each name is written once.
+//
+// A package declares its names at init:
+//
+//	var simType = api.NewType(&api.Type[*Simulation]{
+//		Name: "simulation", Var: "sim",
+//		Doc:  "A simulation (from simulation(...)).",
+//		Fields: []api.Field[*Simulation]{
+//			api.Attr("now", "the simulated time, ms", func(s *Simulation) (starlark.Value, error) { ... }),
+//		},
+//		Methods: []api.Builtin{
+//			api.Method("run", "sim.run(until) -> None\n\n...", simRun),
+//		},
+//	})
+//
+//	func (s *Simulation) Attr(name string) (starlark.Value, error) { return simType.Attr(s, name, &s.bound) }
+//	func (s *Simulation) AttrNames() []string                      { return simType.AttrNames() }
+//
+//	func init() {
+//		api.Register(api.Function("simulation", "simulation(seed=None, ...) -> ...", builtinSimulation))
+//	}
+//
+// Globals returns what was registered, for an environment's predeclared
+// names; Doc and Lookup answer help.
+package api
+
+import (
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.starlark.net/starlark"
+)
+
+// Fn is the signature of every builtin implementation.
+type Fn = func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
+
+// Builtin declares one documented function: a top-level builtin, a module
+// member or a method. Doc starts with the signature line
+// ("sim.run(until) -> None"), then a blank line and the details.
+type Builtin struct {
+	Name string
+	Doc  string
+	Fn   Fn
+}
+
+// InternalError is a Go panic recovered at the boundary between Starlark
+// and Go: a bug in p2prepl, not in the script. It says where in the script
+// it happened.
+type InternalError struct {
+	Value any    // what panicked
+	Where string // the Starlark call stack at the panic
+	Stack string // the Go stack, for a bug report
+}
+
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("internal error (a bug in p2prepl, please report it): %v", e.Value)
+}
+
+// Recover turns a panic into an *InternalError in *err; use it as
+// `defer api.Recover(thread, &err)` at every Starlark->Go boundary.
+func Recover(thread *starlark.Thread, err *error) {
+	if r := recover(); r != nil {
+		ie := &InternalError{Value: r, Stack: string(debug.Stack())}
+		if thread != nil {
+			ie.Where = thread.CallStack().String()
+		}
+		*err = ie
+	}
+}
+
+// Safe wraps fn so that a Go panic inside it becomes an *InternalError
+// naming the script location instead of crashing the process.
+func Safe(fn Fn) Fn {
+	return func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (v starlark.Value, err error) {
+		defer Recover(thread, &err)
+		return fn(thread, b, args, kwargs)
+	}
+}
+
+// NewBuiltin makes the Starlark value of b under a qualified name
+// ("dist.norm"), guarded by Safe.
+func NewBuiltin(name string, b Builtin) *starlark.Builtin {
+	return starlark.NewBuiltin(name, Safe(b.Fn))
+}
+
+// Global is one predeclared name.
+type Global struct {
+	Name  string
+	Doc   string
+	Value starlark.Value
+}
+
+// Method declares a module member or a method:
+//
+//	api.Method("run", "sim.run(until) -> None\n\nRuns ...", simRun)
+func Method(name, doc string, fn Fn) Builtin { return Builtin{Name: name, Doc: doc, Fn: fn} }
+
+// Function declares a top-level builtin function.
+func Function(name, doc string, fn Fn) Global {
+	return Global{Name: name, Doc: doc, Value: NewBuiltin(name, Method(name, doc, fn))}
+}
+
+// Const declares a predeclared constant or foreign module (ms, json).
+func Const(name, doc string, v starlark.Value) Global {
+	return Global{Name: name, Doc: doc, Value: v}
+}
+
+// The registry. Declarations happen at init; lookups may come from any
+// goroutine afterwards, so it is guarded.
+var (
+	mu      sync.RWMutex
+	globals []Global              // in registration order
+	docs    = map[string]string{} // by qualified name: "simulation", "dist.norm", "sim.run", "peer"
+	types   = map[string]typeDoc{}
+)
+
+// typeDoc is what the registry needs of a Type[T] whatever T is.
+type typeDoc interface {
+	typeName() string
+	varName() string
+	methodDoc(name string) (string, bool)
+	fullDoc() string
+	memberNames() []string
+	memberDoc(name string) string
+	docText() string
+	split() (attrs, methods []string)
+}
+
+// Register adds predeclared names. A name registered twice is a
+// programming error and panics at init.
+func Register(gs ...Global) {
+	mu.Lock()
+	defer mu.Unlock()
+	for _, g := range gs {
+		for _, h := range globals {
+			if h.Name == g.Name {
+				panic(fmt.Sprintf("api: %q registered twice", g.Name))
+			}
+		}
+		if g.Doc == "" {
+			panic(fmt.Sprintf("api: %q has no doc string", g.Name))
+		}
+		if g.Value != nil {
+			g.Value.Freeze()
+		}
+		globals = append(globals, g)
+		docs[g.Name] = g.Doc
+	}
+}
+
+// Globals returns the registered predeclared names, in registration order.
+func Globals() []Global {
+	mu.RLock()
+	defer mu.RUnlock()
+	return append([]Global(nil), globals...)
+}
+
+// Predeclared returns the registered names as a frozen dict.
+func Predeclared() starlark.StringDict {
+	d := starlark.StringDict{}
+	for _, g := range Globals() {
+		d[g.Name] = g.Value
+	}
+	d.Freeze()
+	return d
+}
+
+func addDoc(name, doc string) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := docs[name]; dup {
+		panic(fmt.Sprintf("api: %q documented twice", name))
+	}
+	docs[name] = doc
+}
+
+func addType(t typeDoc) {
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dup := types[t.typeName()]; dup {
+		panic(fmt.Sprintf("api: type %q declared twice", t.typeName()))
+	}
+	types[t.typeName()] = t
+}
+
+// Lookup returns the documentation of a qualified name: a predeclared name
+// ("simulation"), a module member ("dist.norm"), a type ("peer"), or a
+// method or attribute under the type's name or its usual variable name
+// ("sim.run", "simulation.run", "peer.send", "self.after", "msg.hops").
+func Lookup(name string) (string, bool) {
+	mu.RLock()
+	defer mu.RUnlock()
+	if d, ok := docs[name]; ok {
+		return d, true
+	}
+	if t, ok := types[name]; ok {
+		return t.fullDoc(), true
+	}
+	recv, member, ok := strings.Cut(name, ".")
+	if !ok {
+		return "", false
+	}
+	for _, t := range types {
+		if t.typeName() == recv || t.varName() == recv {
+			if d := t.memberDoc(member); d != "" {
+				return d, true
+			}
+		}
+	}
+	return "", false
+}
+
+// Names returns every documented name, sorted: predeclared names, module
+// members, types, and each type's attributes and methods under its usual
+// variable name ("sim.run").
+func Names() []string {
+	mu.RLock()
+	defer mu.RUnlock()
+	set := map[string]bool{}
+	for n := range docs {
+		set[n] = true
+	}
+	for _, t := range types {
+		prefix := t.varName()
+		if prefix == "" {
+			prefix = t.typeName()
+		}
+		for _, m := range t.memberNames() {
+			set[prefix+"."+m] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Documented is implemented by values whose documentation depends on the
+// value (a user service's doc= text).
+type Documented interface{ Doc() string }
+
+// Doc returns the documentation of a value for help(): a builtin's or
+// method's doc string, a module's summary with its members, a type's
+// description with its attributes and methods, a Starlark function's
+// signature and doc string, or what a number is the value of (help(ms)).
+// It returns "" when there is none.
+func Doc(v starlark.Value) string {
+	switch x := v.(type) {
+	case *starlark.Builtin:
+		if r := x.Receiver(); r != nil {
+			mu.RLock()
+			t, ok := types[r.Type()]
+			mu.RUnlock()
+			if ok {
+				name := x.Name()
+				if i := strings.LastIndexByte(name, '.'); i >= 0 {
+					name = name[i+1:]
+				}
+				if d, ok := t.methodDoc(name); ok {
+					return d
+				}
+			}
+			return ""
+		}
+		d, _ := Lookup(x.Name())
+		return d
+	case *Module:
+		return x.fullDoc()
+	case *callableModule:
+		return x.fullDoc()
+	case *starlark.Function:
+		sig := x.Name() + "(" + strings.Join(paramNames(x), ", ") + ")"
+		if x.Doc() == "" {
+			return sig + "\n\n(no doc string)"
+		}
+		return sig + "\n\n" + x.Doc()
+	case Documented:
+		return x.Doc()
+	case starlark.Int, starlark.Float:
+		return constDoc(v)
+	}
+	for _, g := range Globals() {
+		if g.Value == v {
+			return g.Doc
+		}
+	}
+	mu.RLock()
+	t, ok := types[v.Type()]
+	mu.RUnlock()
+	if ok {
+		return t.fullDoc()
+	}
+	return ""
+}
+
+// constDoc documents a number by the predeclared constants equal to it
+// (help(ms) gets 1, which is ms and bps).
+func constDoc(v starlark.Value) string {
+	var parts []string
+	for _, g := range Globals() {
+		switch g.Value.(type) {
+		case starlark.Int, starlark.Float:
+			if eq, err := starlark.Equal(g.Value, v); err == nil && eq {
+				parts = append(parts, g.Doc)
+			}
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func paramNames(f *starlark.Function) []string {
+	out := make([]string, f.NumParams())
+	for i := range out {
+		name, _ := f.Param(i)
+		out[i] = name
+	}
+	if f.HasKwargs() && len(out) > 0 {
+		out[len(out)-1] = "**" + out[len(out)-1]
+		if f.HasVarargs() && len(out) > 1 {
+			out[len(out)-2] = "*" + out[len(out)-2]
+		}
+	} else if f.HasVarargs() && len(out) > 0 {
+		out[len(out)-1] = "*" + out[len(out)-1]
+	}
+	return out
+}
+
+// FirstLine is the first line of a doc string: its signature or summary.
+func FirstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
