@@ -6,10 +6,9 @@ import (
 
 	"go.starlark.net/starlark"
 
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/bindings/outfiles/outfilestest"
-	"github.com/p2prepl/p2prepl/bindings/plot"
-	"github.com/p2prepl/p2prepl/bindings/table"
 )
 
 // TestWritersConfined draws every kind of chart to hostile paths (links
@@ -29,7 +28,7 @@ func TestWritersConfined(t *testing.T) {
 			for i, p := range append([]string{"ok" + ext}, f.Paths()...) {
 				thread := &starlark.Thread{Name: name}
 				thread.SetLocal(outfiles.Key, outfiles.Dir(f.Out))
-				globals := starlark.StringDict{"plot": plot.Module(), "table": table.Module(), "P": starlark.String(p)}
+				globals := starlark.StringDict{"plot": api.Predeclared()["plot"], "table": api.Predeclared()["table"], "P": starlark.String(p)}
 				_, err := starlark.ExecFile(thread, name+".star", call, globals)
 				if i == 0 { // the control: a plain path works
 					if err != nil {
