@@ -114,8 +114,12 @@ func (s *Sim) transmit(from *Peer, to, toRegion int32, m *Message, ttl, hops int
 	c.SentBytes += size
 	from.stats.Sent++
 	from.stats.SentBytes += size
+	var seq uint32
+	if s.obs {
+		seq = s.observeSend(m, from.id, int(to), hops)
+	}
 	if !from.online {
-		s.drop(m, &c.DroppedOffline, from.id, int(to), "sender offline")
+		s.drop(m, &c.DroppedOffline, from.id, int(to), DropSenderOffline, seq, int(hops))
 		return
 	}
 	start := from.uplink
@@ -126,28 +130,26 @@ func (s *Sim) transmit(from *Peer, to, toRegion int32, m *Message, ttl, hops int
 	from.uplink = done
 	if s.lossy {
 		if p := s.lossOf(from.id, int(to)); p > 0 && s.rng.Float64() < p {
-			s.drop(m, &c.DroppedLoss, from.id, int(to), "loss")
+			s.drop(m, &c.DroppedLoss, from.id, int(to), DropLoss, seq, int(hops))
 			return
 		}
 	}
 	if len(s.partitions) > 0 && s.partitioned(from.id, int(to), start) {
-		s.drop(m, &c.DroppedPartition, from.id, int(to), "partition")
+		s.drop(m, &c.DroppedPartition, from.id, int(to), DropPartition, seq, int(hops))
 		return
 	}
 	at := done + s.net.oneWay(from.region, int(toRegion), s.rng)
-	if s.trace != nil {
-		s.trace.msg(s.now, "send", m, from.id, int(to), "")
-	}
-	s.q.push(at, event{kind: evArrive, msg: m, peer: to, from: int32(from.id), tag: hopTag(ttl, hops)})
+	s.q.push(at, event{kind: evArrive, msg: m, peer: to, from: int32(from.id), tag: hopTag(ttl, hops), timer: uint64(seq)})
 }
 
-func (s *Sim) drop(m *Message, reason *int64, from, to int, why string) {
+// drop counts a lost copy of m (seq numbers it while observing).
+func (s *Sim) drop(m *Message, reason *int64, from, to int, why DropReason, seq uint32, hops int) {
 	c := &s.counters[m.kind]
 	c.Dropped++
 	c.DroppedBytes += int64(m.Size)
 	*reason++
-	if s.trace != nil {
-		s.trace.msg(s.now, "drop", m, from, to, why)
+	if s.obs {
+		s.observeDrop(m, from, to, why, seq, hops)
 	}
 }
 
@@ -155,7 +157,8 @@ func (s *Sim) drop(m *Message, reason *int64, from, to int, why string) {
 func (s *Sim) arrive(ev *event) {
 	p := s.peers[ev.peer]
 	if !p.online {
-		s.drop(ev.msg, &s.counters[ev.msg.kind].DroppedOffline, int(ev.from), p.id, "offline")
+		_, hops := ev.ttlHops()
+		s.drop(ev.msg, &s.counters[ev.msg.kind].DroppedOffline, int(ev.from), p.id, DropReceiverOffline, uint32(ev.timer), int(hops))
 		return
 	}
 	for i := range p.conns {
@@ -165,7 +168,7 @@ func (s *Sim) arrive(ev *event) {
 		}
 	}
 	ttl, hops := ev.ttlHops()
-	d := Delivery{Msg: ev.msg, From: int(ev.from), TTL: int(ttl), Hops: int(hops), Arrived: s.now}
+	d := Delivery{Msg: ev.msg, From: int(ev.from), TTL: int(ttl), Hops: int(hops), Arrived: s.now, seq: uint32(ev.timer)}
 	if p.busy {
 		if p.head > 0 && p.head == len(p.inbox) {
 			p.inbox, p.head = p.inbox[:0], 0
@@ -219,8 +222,8 @@ func (s *Sim) finish(p *Peer, ok bool) error {
 	var err error
 	if !ok {
 		c.Rejected++
-		if s.trace != nil {
-			s.trace.msg(s.now, "reject", m, d.From, p.id, "")
+		if s.obs {
+			s.observeReceipt(p, d, EntryRejected)
 		}
 	} else {
 		if m.rec != nil {
@@ -229,6 +232,11 @@ func (s *Sim) finish(p *Peer, ok bool) error {
 		size := int64(m.Size)
 		p.stats.Received++
 		p.stats.ReceivedBytes += size
+		if s.obs {
+			// Before the services run, so that what they send follows
+			// the receipt (in the trace's vector clocks too).
+			s.observeReceipt(p, d, p.receiptKind(m.kind))
+		}
 		handled := false
 		ki := int(m.kind)
 		w, bit := ki>>6, uint64(1)<<(uint(ki)&63)
@@ -250,14 +258,8 @@ func (s *Sim) finish(p *Peer, ok bool) error {
 			}
 			s.load[sec].Messages++
 			s.load[sec].Bytes += size
-			if s.trace != nil {
-				s.trace.msg(s.now, "deliver", m, d.From, p.id, "")
-			}
 		} else {
 			c.Unhandled++
-			if s.trace != nil {
-				s.trace.msg(s.now, "unhandled", m, d.From, p.id, "")
-			}
 			if s.cfg.StrictKinds && err == nil {
 				err = &RunError{T: s.now, Peer: p.id, Err: fmt.Errorf("no service of peer %d (type %q) handles message kind %q (from peer %d); add a service for it or exclude this peer type from the sender", p.id, p.Type(), m.Kind, d.From)}
 			}

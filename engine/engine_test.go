@@ -289,8 +289,8 @@ func TestTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"t":0,"ev":"connect","a":1,"b":2}
-{"t":0,"ev":"send","kind":"tx","id":"m1","version":0,"from":1,"to":2,"size":10}
-{"t":2,"ev":"deliver","kind":"tx","id":"m1","version":0,"from":1,"to":2,"size":10}
+{"t":0,"ev":"send","kind":"tx","id":"m1","version":0,"from":1,"to":2,"size":10,"hops":1,"seq":1,"vc":{"1":1}}
+{"t":2,"ev":"deliver","kind":"tx","id":"m1","version":0,"from":1,"to":2,"size":10,"hops":1,"seq":1,"vc":{"1":1,"2":1}}
 `
 	if b.String() != want {
 		t.Fatalf("trace:\n%s\nwant:\n%s", b.String(), want)

@@ -49,6 +49,8 @@ type Delivery struct {
 	Hops    int     // hops travelled, 1 for a direct send
 	Arrived float64 // when it reached the peer's inbound queue
 	First   bool    // first accepted copy of this ID at this peer
+
+	seq uint32 // the send's number while observing (see observeSend), else 0
 }
 
 // Forwardable reports whether the TTL allows another hop.

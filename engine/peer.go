@@ -267,17 +267,19 @@ func (p *Peer) SetOnline(up bool) error {
 	if !up {
 		p.epoch++
 		if p.busy {
-			s.drop(p.cur.Msg, &s.counters[p.cur.Msg.kind].DroppedOffline, p.cur.From, p.id, "offline")
+			s.drop(p.cur.Msg, &s.counters[p.cur.Msg.kind].DroppedOffline, p.cur.From, p.id, DropReceiverOffline, p.cur.seq, p.cur.Hops)
 			p.busy = false
 		}
 		for i := p.head; i < len(p.inbox); i++ {
-			m := p.inbox[i].Msg
-			s.drop(m, &s.counters[m.kind].DroppedOffline, p.inbox[i].From, p.id, "offline")
+			d := &p.inbox[i]
+			s.drop(d.Msg, &s.counters[d.Msg.kind].DroppedOffline, d.From, p.id, DropReceiverOffline, d.seq, d.Hops)
 			p.inbox[i] = Delivery{}
 		}
 		p.inbox, p.head = p.inbox[:0], 0
 	}
-	s.traceState(p.id, up)
+	if s.obs {
+		s.observeState(p.id, up)
+	}
 	for _, e := range p.services {
 		if o, ok := e.svc.(OnlineObserver); ok {
 			var err error

@@ -58,6 +58,9 @@ type Sim struct {
 
 	scratch []int32
 	trace   *tracer
+	hist    *History
+	obs     bool   // a trace or a history is kept: the observe* hooks run
+	sendSeq uint32 // sends numbered while observing (see observeSend)
 
 	stop         atomic.Bool
 	progressNow  atomic.Uint64

@@ -4,25 +4,83 @@ import (
 	"bufio"
 	"io"
 	"strconv"
+
+	"github.com/p2prepl/p2prepl/engine/shiviz"
 )
 
-// tracer writes one JSON object per line for each message event, so a run
-// can be replayed or analysed outside p2prepl.
-type tracer struct {
-	w   *bufio.Writer
-	buf []byte
-	err error
+// TraceFormat is the format of an event trace.
+type TraceFormat uint8
+
+const (
+	// TraceJSONL writes one JSON object per line and event.
+	TraceJSONL TraceFormat = iota
+	// TraceShiViz writes a ShiViz log (see package shiviz), every event
+	// with its vector clock, which opens as a space-time diagram in ShiViz.
+	TraceShiViz
+)
+
+// DefaultClockPeers is the largest simulation whose JSON Lines trace
+// carries vector clocks by default: a clock has an entry per peer that
+// the event's peer has heard of, so beyond a hundred or so peers the
+// clocks would make up nearly all of the trace.
+const DefaultClockPeers = 100
+
+// TraceOptions configure an event trace.
+type TraceOptions struct {
+	Format TraceFormat
+	// ClockPeers bounds the size of simulation whose JSON Lines trace
+	// carries each event's vector clock ("vc"): clocks are kept if the
+	// simulation has at most ClockPeers peers at the first event of a
+	// peer traced (0: DefaultClockPeers; < 0: never). A ShiViz trace
+	// always has them.
+	ClockPeers int
 }
 
-// SetTrace starts writing an event trace in JSON Lines to w (nil stops it).
-// Call FlushTrace before closing w.
-func (s *Sim) SetTrace(w io.Writer) {
+// tracer writes one line for each event of a run, so that a run can be
+// replayed or analysed outside p2prepl.
+//
+// JSON Lines: {"t":2,"ev":"deliver","kind":"tx","id":"m1","version":0,
+// "from":1,"to":2,"size":10,"hops":1,"seq":1,"vc":{"1":1,"2":1}}. Events:
+// send, deliver (accepted and handled), unhandled, reject, drop (with a
+// reason), mark (a peer's annotation, with a label), online, offline,
+// connect and disconnect (with peers a and b). Every message sent has a
+// send line; seq numbers the sends, and the receipt or drop of that copy
+// carries the same seq. vc is the vector clock of the event at its peer
+// (see shiviz.Event.Host), keyed by peer id.
+type tracer struct {
+	w          *bufio.Writer
+	buf        []byte
+	err        error
+	format     TraceFormat
+	clockPeers int
+	decided    bool        // whether to keep clocks has been settled
+	log        *shiviz.Log // nil: no clocks
+}
+
+// SetTrace starts writing an event trace in JSON Lines to w (nil stops
+// it), with vector clocks for simulations of up to DefaultClockPeers
+// peers. Call FlushTrace before closing w.
+func (s *Sim) SetTrace(w io.Writer) { s.SetTraceOptions(w, TraceOptions{}) }
+
+// SetTraceOptions starts writing an event trace to w in the format o
+// gives (nil stops it). Call FlushTrace before closing w.
+func (s *Sim) SetTraceOptions(w io.Writer, o TraceOptions) {
 	if w == nil {
 		s.FlushTrace()
 		s.trace = nil
+		s.obs = s.hist != nil
 		return
 	}
-	s.trace = &tracer{w: bufio.NewWriterSize(w, 1<<16)}
+	if o.ClockPeers == 0 {
+		o.ClockPeers = DefaultClockPeers
+	}
+	t := &tracer{w: bufio.NewWriterSize(w, 1<<16), format: o.Format, clockPeers: o.ClockPeers}
+	if o.Format == TraceShiViz {
+		t.decided, t.log = true, shiviz.NewLog()
+		t.w.WriteString(shiviz.Header)
+	}
+	s.trace = t
+	s.obs = true
 }
 
 // FlushTrace writes out buffered trace lines and reports the first write
@@ -47,40 +105,91 @@ func (t *tracer) head(now float64, ev string) {
 	t.buf = b
 }
 
-func (t *tracer) end() {
-	t.buf = append(t.buf, "}\n"...)
+func (t *tracer) write() {
 	if _, err := t.w.Write(t.buf); err != nil && t.err == nil {
 		t.err = err
 	}
 }
 
-func (t *tracer) msg(now float64, ev string, m *Message, from, to int, reason string) {
-	t.head(now, ev)
-	b := t.buf
-	b = append(b, `,"kind":`...)
-	b = strconv.AppendQuote(b, m.Kind)
-	if m.ID != "" {
-		b = append(b, `,"id":`...)
-		b = strconv.AppendQuote(b, m.ID)
-		b = append(b, `,"version":`...)
-		b = strconv.AppendInt(b, int64(m.version), 10)
+func (t *tracer) end() {
+	t.buf = append(t.buf, "}\n"...)
+	t.write()
+}
+
+// clock records e in the vector clocks, if they are kept, and returns its
+// host and clock (nil when there is none).
+func (t *tracer) clock(s *Sim, e *shiviz.Event) (int, []uint32) {
+	if !t.decided {
+		t.decided = true
+		if t.clockPeers > 0 && s.npeer <= t.clockPeers {
+			t.log = shiviz.NewLog()
+		}
 	}
-	b = append(b, `,"from":`...)
-	b = strconv.AppendInt(b, int64(from), 10)
-	b = append(b, `,"to":`...)
-	b = strconv.AppendInt(b, int64(to), 10)
-	b = append(b, `,"size":`...)
-	b = strconv.AppendInt(b, int64(m.Size), 10)
-	if reason != "" {
-		b = append(b, `,"reason":`...)
-		b = strconv.AppendQuote(b, reason)
+	if t.log == nil {
+		return 0, nil
+	}
+	host, c, _ := t.log.Clock(e)
+	return host, c
+}
+
+// event writes the line of an event of one peer (a message event, a mark,
+// a change of state); size < 0 means the event carries no message.
+func (t *tracer) event(s *Sim, e *shiviz.Event, size int) {
+	host, vc := t.clock(s, e)
+	if t.format == TraceShiViz {
+		t.buf = shiviz.AppendLine(t.buf[:0], host, e, vc)
+		t.write()
+		return
+	}
+	t.head(e.T, e.Ev)
+	b := t.buf
+	if size < 0 {
+		b = append(b, `,"peer":`...)
+		b = strconv.AppendInt(b, int64(e.Peer), 10)
+		if e.Ev == "mark" {
+			b = append(b, `,"label":`...)
+			b = strconv.AppendQuote(b, e.Label)
+		}
+	} else {
+		b = append(b, `,"kind":`...)
+		b = strconv.AppendQuote(b, e.Kind)
+		if e.ID != "" {
+			b = append(b, `,"id":`...)
+			b = strconv.AppendQuote(b, e.ID)
+			b = append(b, `,"version":`...)
+			b = strconv.AppendInt(b, int64(e.Version), 10)
+		}
+		b = append(b, `,"from":`...)
+		b = strconv.AppendInt(b, int64(e.From), 10)
+		b = append(b, `,"to":`...)
+		b = strconv.AppendInt(b, int64(e.To), 10)
+		b = append(b, `,"size":`...)
+		b = strconv.AppendInt(b, int64(size), 10)
+		b = append(b, `,"hops":`...)
+		b = strconv.AppendInt(b, int64(e.Hops), 10)
+		b = append(b, `,"seq":`...)
+		b = strconv.AppendUint(b, e.Seq, 10)
+		if e.Reason != "" {
+			b = append(b, `,"reason":`...)
+			b = strconv.AppendQuote(b, e.Reason)
+		}
+	}
+	if vc != nil {
+		b = append(b, `,"vc":`...)
+		b = shiviz.AppendClock(b, vc, "")
 	}
 	t.buf = b
 	t.end()
 }
 
+func (t *tracer) msg(s *Sim, ev string, m *Message, from, to, hops int, seq uint32, reason string) {
+	e := shiviz.Event{T: s.now, Ev: ev, Kind: m.Kind, ID: m.ID, Version: int(m.version),
+		From: from, To: to, Hops: hops, Seq: uint64(seq), Reason: reason}
+	t.event(s, &e, m.Size)
+}
+
 func (s *Sim) traceConn(ev string, a, b int) {
-	if s.trace == nil {
+	if s.trace == nil || s.trace.format != TraceJSONL {
 		return
 	}
 	t := s.trace
@@ -89,20 +198,5 @@ func (s *Sim) traceConn(ev string, a, b int) {
 	t.buf = strconv.AppendInt(t.buf, int64(a), 10)
 	t.buf = append(t.buf, `,"b":`...)
 	t.buf = strconv.AppendInt(t.buf, int64(b), 10)
-	t.end()
-}
-
-func (s *Sim) traceState(peer int, up bool) {
-	if s.trace == nil {
-		return
-	}
-	t := s.trace
-	ev := "offline"
-	if up {
-		ev = "online"
-	}
-	t.head(s.now, ev)
-	t.buf = append(t.buf, `,"peer":`...)
-	t.buf = strconv.AppendInt(t.buf, int64(peer), 10)
 	t.end()
 }

@@ -56,3 +56,8 @@ func formatTick(v float64, decimals int) string {
 	}
 	return strconv.FormatFloat(v, 'f', decimals, 64)
 }
+
+// NiceTicks returns about n ticks between lo and hi at round values, as
+// the charts place them, for other drawings (space-time diagrams, the run
+// report) to share one look.
+func NiceTicks(lo, hi float64, n int) []gplot.Tick { return niceTicks{n: n}.Ticks(lo, hi) }
