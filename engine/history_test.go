@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/p2prepl/p2prepl/engine"
 	"github.com/p2prepl/p2prepl/engine/shiviz"
@@ -232,5 +233,13 @@ func TestTraceClockPeers(t *testing.T) {
 		if !strings.Contains(b.String(), `"seq":6`) {
 			t.Errorf("ClockPeers %d: no seq numbers", tc.limit)
 		}
+	}
+}
+
+// Observing numbers each copy in Delivery without growing it: inboxes
+// copy Deliveries by value.
+func TestDeliverySize(t *testing.T) {
+	if n := unsafe.Sizeof(engine.Delivery{}); n != 48 {
+		t.Errorf("Delivery is %d bytes, want 48", n)
 	}
 }
