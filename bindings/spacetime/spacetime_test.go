@@ -96,10 +96,10 @@ type svgDoc struct {
 }
 
 type svgGroup struct {
-	Class  string `xml:"class,attr"`
-	Stroke string `xml:"data-color,attr"`
-	Peer   string `xml:"data-peer,attr"`
-	Title  string `xml:"title"`
+	Class  string   `xml:"class,attr"`
+	Stroke string   `xml:"data-color,attr"`
+	Peer   string   `xml:"data-peer,attr"`
+	Title  string   `xml:"title"`
 	Texts  []string `xml:"text"`
 }
 
