@@ -12,8 +12,9 @@ import (
 // --- aggregation ---
 
 // aggregate reduces values (one column of one group) with a named
-// aggregation or a Starlark function of the list of values.
-func aggregate(thread *starlark.Thread, how starlark.Value, vals []starlark.Value) (starlark.Value, error) {
+// aggregation or a Starlark function of the list of values; level is the
+// confidence level of "ci", "ci_lo" and "ci_hi".
+func aggregate(thread *starlark.Thread, how starlark.Value, vals []starlark.Value, level float64) (starlark.Value, error) {
 	if fn, ok := how.(starlark.Callable); ok {
 		res, err := starlark.Call(thread, fn, starlark.Tuple{starlark.NewList(append([]starlark.Value(nil), vals...))}, nil)
 		if err != nil {
@@ -105,11 +106,34 @@ func aggregate(thread *starlark.Thread, how starlark.Value, vals []starlark.Valu
 			s += f
 		}
 		return starlark.Float(s / float64(len(fs))), nil
+	case "std", "sem", "ci", "ci_lo", "ci_hi":
+		fs, err := floats(present)
+		if err != nil {
+			return nil, err
+		}
+		mean, std, half, ok := spread(fs, level)
+		if !ok {
+			return starlark.None, nil // undefined with fewer than 2 values
+		}
+		switch name {
+		case "std":
+			return starlark.Float(std), nil
+		case "sem":
+			return starlark.Float(std / math.Sqrt(float64(len(fs)))), nil
+		case "ci":
+			return starlark.Float(half), nil
+		case "ci_lo":
+			return starlark.Float(mean - half), nil
+		}
+		return starlark.Float(mean + half), nil
 	}
 	return nil, fmt.Errorf("unknown aggregation %s (want one of %s, or a function of a list)", how, strings.Join(aggNames, ", "))
 }
 
-var aggNames = []string{"count", "sum", "mean", "median", "min", "max", "first", "last"}
+var aggNames = []string{"count", "sum", "mean", "median", "min", "max", "first", "last", "std", "sem", "ci", "ci_lo", "ci_hi"}
+
+// isCI reports whether an aggregation takes a confidence level.
+func isCI(how string) bool { return how == "ci" || how == "ci_lo" || how == "ci_hi" }
 
 func floats(vals []starlark.Value) ([]float64, error) {
 	out := make([]float64, len(vals))
@@ -146,7 +170,7 @@ func columnAgg(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if err != nil {
 		return nil, errorf(b, "%v", err)
 	}
-	res, err := aggregate(thread, starlark.String(how), vals)
+	res, err := aggregate(thread, starlark.String(how), vals, defaultLevel)
 	if err != nil {
 		return nil, errorf(b, "column %q: %v", name, err)
 	}
@@ -208,14 +232,19 @@ func tPercentile(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 
 func tGroupBy(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var byV starlark.Value
-	var aggV starlark.Value = starlark.None
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "by", &byV, "agg?", &aggV); err != nil {
+	var aggV, statsV starlark.Value = starlark.None, starlark.None
+	var levelV starlark.Value = starlark.Float(defaultLevel)
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "by", &byV, "agg?", &aggV, "stats?", &statsV, "level?", &levelV); err != nil {
 		return nil, err
 	}
 	t := recv(b)
 	by, err := t.byColumns(byV)
 	if err != nil {
 		return nil, errorf(b, "by: %v", err)
+	}
+	level, isNum := starlark.AsFloat(levelV)
+	if _, isBool := levelV.(starlark.Bool); isBool || !isNum || !(level > 0 && level < 1) {
+		return nil, errorf(b, "level: want a confidence level between 0 and 1 (0.95 for 95%%), got %s", levelV)
 	}
 
 	// Parse the aggregations: output name -> (how, column index or -1).
@@ -227,7 +256,8 @@ func tGroupBy(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	var specs []aggSpec
 	if aggV == starlark.None {
 		specs = []aggSpec{{"count", starlark.String("count"), -1}}
-	} else {
+	}
+	if aggV != starlark.None {
 		d, ok := aggV.(starlark.IterableMapping)
 		if !ok {
 			return nil, errorf(b, "agg: got %s, want a dict like {\"n\": \"count\", \"avg\": (\"mean\", \"latency\")}", aggV.Type())
@@ -275,15 +305,31 @@ func tGroupBy(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 			}
 		}
 	}
+	if statsV != starlark.None {
+		// The summary over repetitions (seeds) of each column.
+		var names []int
+		if names, err = t.byColumns(statsV); err != nil {
+			return nil, errorf(b, "stats: %v", err)
+		}
+		for _, c := range names {
+			for _, how := range []string{"mean", "std", "ci"} {
+				specs = append(specs, aggSpec{t.cols[c] + "_" + how, starlark.String(how), c})
+			}
+		}
+	}
 	cols := make([]string, 0, len(by)+len(specs))
 	for _, c := range by {
 		cols = append(cols, t.cols[c])
 	}
 	for _, s := range specs {
-		for _, c := range cols {
-			if c == s.name {
+		for i, c := range cols {
+			if c != s.name {
+				continue
+			}
+			if i < len(by) {
 				return nil, errorf(b, "agg: output column %q is also a group column", c)
 			}
+			return nil, errorf(b, "output column %q would be made twice (by agg and stats, or a column named twice in stats); rename the agg entry", c)
 		}
 		cols = append(cols, s.name)
 	}
@@ -335,7 +381,7 @@ func tGroupBy(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 			for i, r := range members[gi] {
 				vals[i] = t.rows[r][s.col]
 			}
-			v, err := aggregate(thread, s.how, vals)
+			v, err := aggregate(thread, s.how, vals, level)
 			if err != nil {
 				return nil, errorf(b, "agg[%q]: column %q: %v", s.name, t.cols[s.col], err)
 			}

@@ -23,9 +23,9 @@ from the end); t[i:j] is a table of those rows; "for row in t" gives each
 row as a dict; t == u compares columns and rows.
 
 Properties: columns, rows.
-Methods: column, row, filter, where, select, drop, sort, head, tail, count,
-group_by, add_column, sum, mean, min, max, percentile, csv, json, to_csv,
-to_json. help(t.method) tells more.`,
+Methods: column, row, filter, where, select, drop, rename, sort, head,
+tail, count, group_by, join, add_column, sum, mean, min, max, percentile,
+csv, json, to_csv, to_json. help(t.method) tells more.`,
 		Members: []api.Builtin{
 			api.Method("from_dicts", `table.from_dicts(dicts, columns=None) -> table
 
@@ -115,19 +115,62 @@ version?), the number of wrong versions each peer holds is
 
     t.count(False, key = "msg")             # one row per peer column
     t.count(False, by = "row", key = "msg") # one row per message`, tCount),
-		api.Method("group_by", `t.group_by(by, agg=None) -> table
+		api.Method("group_by", `t.group_by(by, agg=None, stats=None, level=0.95) -> table
 
 Groups the rows by the values of a column (or a list of columns) and
 reduces each group to one row, groups sorted by their values. agg maps
 each output column name to "count" (rows in the group) or to a pair
-(how, column) where how is one of count, sum, mean, median, min, max,
-first, last, or a function taking the list of the group's values. None
-values are skipped by the named aggregations. Without agg, the result
-has the group columns and "count".
+(how, column) where how is a function taking the list of the group's
+values or one of
+
+  count          values that are not None
+  sum, mean, median, min, max, first, last
+  std            sample standard deviation (n - 1 in the denominator)
+  sem            standard error of the mean, std / sqrt(n)
+  ci             half-width of the confidence interval of the mean at
+                 level (95%): t * std / sqrt(n), t the quantile of
+                 Student's t with n - 1 degrees of freedom (12.706 for
+                 n = 2, 2.262 for n = 10, 1.96 as n grows)
+  ci_lo, ci_hi   mean - ci and mean + ci
+
+None values are skipped by the named aggregations; std, sem and the ci
+are None for a group of fewer than two values. Without agg, the result
+has the group columns and "count" (rows in the group).
+
+stats names a column (or a list) to summarize over the group's rows, the
+usual summary of repetitions: for each column C it adds C_mean, C_std and
+C_ci. Grouping a sweep's results by its parameters gives one row per
+grid cell with the mean, spread and 95% interval over the seeds, ready
+for plot.line(..., yerr = "C_ci"):
 
     t.group_by("region", agg = {"n": "count",
                                 "avg": ("mean", "latency"),
-                                "worst": ("max", "latency")})`, tGroupBy),
+                                "worst": ("max", "latency")})
+    runs.group_by(["fanout", "loss"], stats = "coverage")
+    # fanout  loss  count  coverage_mean  coverage_std  coverage_ci`, tGroupBy),
+		api.Method("join", `t.join(other, on, how="inner") -> table
+
+The rows of t matched with the rows of other that have equal values in
+the column (or list of columns) on, which both tables must have. The
+result has t's columns, then other's columns except on. how="inner"
+keeps only rows of t that match; how="left" keeps every row of t, with
+None in other's columns where nothing matches. Rows come in t's order;
+a row of t that matches several rows of other appears once for each, in
+other's order. Keys compare as == does (1 == 1.0); a None key matches
+nothing (as NULL in SQL).
+
+A column other than the keys that is in both tables is an error: rename
+it first (t.rename) or join on it too.
+
+    runs.join(params, on = "run")
+    runs.join(summary, on = ["fanout", "loss"], how = "left")`, tJoin),
+		api.Method("rename", `t.rename({old: new, ...}) -> table
+t.rename(old=new, ...) -> table
+
+A table with columns renamed, in place; the other columns keep their
+names. Renaming to a name another column has is an error.
+
+    t.rename({"coverage_mean": "coverage"})`, tRename),
 		api.Method("add_column", `t.add_column(name, values, replace=False) -> table
 
 A table with one more column at the end: values is a list with one value

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"go.starlark.net/lib/json"
+	"go.starlark.net/lib/math"
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarktest"
 	"go.starlark.net/syntax"
@@ -31,6 +32,7 @@ func predeclared(t *testing.T) starlark.StringDict {
 		"table":  api.Predeclared()["table"],
 		"assert": assert["assert"],
 		"json":   json.Module,
+		"math":   math.Module,
 	}
 }
 
