@@ -262,6 +262,10 @@ func (e *Env) ExecREPLChunk(thread *starlark.Thread, globals starlark.StringDict
 	return nil, false, starlark.ExecREPLChunk(f, thread, globals)
 }
 
+// interruptReason is the cancellation reason Interrupt gives Starlark
+// threads, by which IsInterruption recognises the error it causes.
+const interruptReason = "interrupted"
+
 // Interrupt stops whatever the session is running, from any goroutine:
 // every simulation inside sim.run stops before its next event (it stays
 // usable at the time it reached; sim.run resumes it) and every running
@@ -273,7 +277,7 @@ func (e *Env) Interrupt() {
 		r.sim.Interrupt()
 	}
 	for t := range e.active {
-		t.Cancel("interrupted")
+		t.Cancel(interruptReason)
 	}
 }
 

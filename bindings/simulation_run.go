@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"go.starlark.net/starlark"
 
@@ -36,11 +37,53 @@ func (s *Simulation) drive(thread *starlark.Thread, fn string, until float64, f 
 	case err == nil:
 		return nil
 	case errors.Is(err, engine.ErrInterrupted):
-		return fmt.Errorf("%s: interrupted at t=%s ms; the simulation is usable and sim.run(until = ...) carries on from there", fn, fmtTime(s.sim.Now()))
+		return &InterruptedError{Fn: fn, At: s.sim.Now()}
+	case IsInterruption(err): // Starlark code of a handler was cancelled mid-event
+		return &InterruptedError{Fn: fn, At: s.sim.Now(), Midway: err}
 	case errors.Is(err, engine.ErrEventLimit):
 		return &LimitError{Msg: fmt.Sprintf("event limit reached: the simulation processed %d events, the limit, by t=%s ms (raise it with --max-events)", s.sim.Events(), fmtTime(s.sim.Now()))}
 	}
 	return err
+}
+
+// InterruptedError is a run stopped between two events by Env.Interrupt
+// (Ctrl-C, --timeout). The simulation stays usable at At.
+type InterruptedError struct {
+	Fn string  // the builtin that was running: "sim.run", "sim.step"
+	At float64 // the simulated time it stopped at, in ms
+	// Midway is the handler error when the interruption stopped Starlark
+	// code inside an event rather than between two events.
+	Midway error
+}
+
+func (e *InterruptedError) Error() string {
+	if e.Midway != nil {
+		return fmt.Sprintf("%s: interrupted at t=%s ms inside a handler, which stopped midway (its service may hold half-updated state)", e.Fn, fmtTime(e.At))
+	}
+	return fmt.Sprintf("%s: interrupted at t=%s ms; the simulation is usable and sim.run(until = ...) carries on from there", e.Fn, fmtTime(e.At))
+}
+
+func (e *InterruptedError) Unwrap() error {
+	if e.Midway != nil {
+		return e.Midway
+	}
+	return engine.ErrInterrupted
+}
+
+// IsInterruption reports whether err is what Env.Interrupt causes: a run
+// stopped between events (an *InterruptedError), or Starlark code
+// cancelled in between.
+func IsInterruption(err error) bool {
+	var ie *InterruptedError
+	if errors.As(err, &ie) {
+		return true
+	}
+	for ; err != nil; err = errors.Unwrap(err) {
+		if ee, ok := err.(*starlark.EvalError); ok && strings.HasSuffix(ee.Msg, "cancelled: "+interruptReason) {
+			return true
+		}
+	}
+	return false
 }
 
 // LimitError is a run stopped by a resource limit (events).

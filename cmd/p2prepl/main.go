@@ -22,8 +22,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/p2prepl/p2prepl/bindings"
 	"go.starlark.net/starlark"
+
+	"github.com/p2prepl/p2prepl/bindings"
 )
 
 // Exit statuses.
@@ -31,7 +32,7 @@ const (
 	exitOK          = 0
 	exitScriptError = 1 // the script failed: the message says where and why
 	exitUsage       = 2 // bad command line
-	exitInternal    = 2 // a bug in p2prepl (a recovered Go panic)
+	exitInternal    = 3 // a bug in p2prepl (a recovered Go panic)
 	exitInterrupted = 130
 )
 
@@ -66,7 +67,7 @@ stays usable at the time it reached), Ctrl-D leaves. The history is kept
 in $P2PREPL_HISTORY, else in <user config dir>/p2prepl/history.
 
 Exit status: 0 on success, 1 when the script fails, 2 for a bad command
-line or an internal error, 130 when interrupted.
+line, 3 for an internal error (a bug in p2prepl), 130 when interrupted.
 `, bindings.DefaultMaxSteps, bindings.DefaultMaxEvents)
 
 func main() {
@@ -357,6 +358,10 @@ func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWri
 			return globals, exitInterrupted
 		}
 		fmt.Fprintln(stderr, bindings.FormatError(err))
+		var ie *bindings.InternalError
+		if errors.As(err, &ie) {
+			return globals, exitInternal
+		}
 		return globals, exitScriptError
 	}
 	return globals, exitOK

@@ -7,16 +7,15 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/chzyer/readline"
-	"github.com/p2prepl/p2prepl/bindings"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
+
+	"github.com/p2prepl/p2prepl/bindings"
 )
 
 const (
@@ -222,7 +221,7 @@ func (ev *evaluator) eval(src string) {
 			msg += " at t=" + formatMs(now) + " ms"
 		}
 		fmt.Fprintln(ev.io.stderr, msg)
-		if err != nil && !isInterruption(err) {
+		if err != nil && !bindings.IsInterruption(err) {
 			fmt.Fprintln(ev.io.stderr, bindings.FormatError(err))
 		}
 	case err != nil:
@@ -235,29 +234,12 @@ func (ev *evaluator) eval(src string) {
 	}
 }
 
-// isInterruption reports whether err is the result of env.Interrupt.
-func isInterruption(err error) bool {
-	if err == nil {
-		return false
-	}
-	s := err.Error()
-	return strings.Contains(s, "interrupt") || strings.Contains(s, "cancelled")
-}
-
-// atTime finds the simulated time in messages such as "sim.run:
-// interrupted at t=4200 ms" or "at t=4200 ms, peer 3: ...".
-var atTime = regexp.MustCompile(`\bat t=([-+0-9.eE]+|[-+]?Inf) ms`)
-
-// interruptedAt extracts the simulated time an interruption stopped at
-// from its error message.
+// interruptedAt is the simulated time a run stopped by an interruption
+// reached, when err says.
 func interruptedAt(err error) (float64, bool) {
-	if err == nil {
-		return 0, false
+	var ie *bindings.InterruptedError
+	if errors.As(err, &ie) {
+		return ie.At, true
 	}
-	m := atTime.FindStringSubmatch(err.Error())
-	if m == nil {
-		return 0, false
-	}
-	t, perr := strconv.ParseFloat(m[1], 64)
-	return t, perr == nil
+	return 0, false
 }

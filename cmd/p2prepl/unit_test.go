@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"math"
 	"reflect"
@@ -12,6 +13,8 @@ import (
 
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
+
+	"github.com/p2prepl/p2prepl/bindings"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -139,17 +142,17 @@ func TestComplete(t *testing.T) {
 
 func TestInterruptedAt(t *testing.T) {
 	for _, tc := range []struct {
-		msg  string
+		err  error
 		want float64
 		ok   bool
 	}{
-		{"sim.run: interrupted at t=4200.5 ms; the simulation is usable", 4200.5, true},
-		{"at t=12 ms, peer 3: Starlark computation cancelled: interrupted", 12, true},
-		{"Starlark computation cancelled: interrupted", 0, false},
+		{&bindings.InterruptedError{Fn: "sim.run", At: 4200.5}, 4200.5, true},
+		{fmt.Errorf("wrapped: %w", &bindings.InterruptedError{Fn: "sim.step", At: 12}), 12, true},
+		{errors.New("a script error saying: interrupted at t=5 ms"), 0, false},
 	} {
-		got, ok := interruptedAt(errors.New(tc.msg))
+		got, ok := interruptedAt(tc.err)
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("interruptedAt(%q) = %v, %v", tc.msg, got, ok)
+			t.Errorf("interruptedAt(%v) = %v, %v", tc.err, got, ok)
 		}
 	}
 }
@@ -162,8 +165,8 @@ func TestInternalError(t *testing.T) {
 		return 0
 	}
 	var stderr strings.Builder
-	if status := realMain(nil, nil, io.Discard, &stderr); status != 2 {
-		t.Errorf("status %d, want 2", status)
+	if status := realMain(nil, nil, io.Discard, &stderr); status != exitInternal || exitInternal == exitUsage {
+		t.Errorf("status %d, want %d (distinct from usage errors, %d)", status, exitInternal, exitUsage)
 	}
 	if !strings.HasPrefix(stderr.String(), "internal error: assignment to entry in nil map\n") {
 		t.Errorf("stderr = %q", stderr.String())
