@@ -7,7 +7,7 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/p2prepl/p2prepl/engine"
-	"github.com/p2prepl/p2prepl/engine/topology"
+	"github.com/p2prepl/p2prepl/internal/sample"
 )
 
 // peerConfig holds what add_peers / add_peer share.
@@ -231,32 +231,20 @@ func simAddPeers(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 				return nil, fmt.Errorf("%s: graph node %d: a peer with that id already exists (use topology relabel(offset), or nodes= to add only new nodes)", b.Name(), id)
 			}
 		}
-		for _, id := range nodes {
-			p, err := pr.add(id)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, p)
+		if nodesV == starlark.None {
+			nodes = nil // every node
 		}
-		if err := connectGraph(s, g); err != nil {
+		ps, err := s.sim.AddGraphNodes(g, nodes, pr.spec)
+		if err != nil {
 			return nil, fmt.Errorf("%s: %w", b.Name(), err)
+		}
+		for _, p := range ps {
+			out = append(out, s.peerValue(p))
 		}
 	default:
 		return nil, fmt.Errorf("%s: want a topology graph or a number of peers (got %s %s)", b.Name(), what.Type(), short(what))
 	}
 	return starlark.NewList(out), nil
-}
-
-// connectGraph connects every edge of g whose two ends are peers.
-func connectGraph(s *Simulation, g *topology.Graph) error {
-	for _, e := range g.Edges {
-		if s.sim.Peer(e.A) != nil && s.sim.Peer(e.B) != nil {
-			if err := s.sim.Connect(e.A, e.B); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 func (pr *prepared) add(id int) (*Peer, error) {
@@ -314,11 +302,7 @@ func simAddPeer(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		for i, p := range pool {
 			ids[i] = p.ID()
 		}
-		for i := 0; i < k; i++ {
-			j := i + s.peerRand.IntN(len(ids)-i)
-			ids[i], ids[j] = ids[j], ids[i]
-		}
-		targets = ids[:k]
+		targets = sample.Choose(s.peerRand, ids, k)
 	default:
 		xs, err := iterate(b.Name(), "connect", connectV)
 		if err != nil {
