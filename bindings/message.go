@@ -2,6 +2,7 @@ package bindings
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.starlark.net/lib/json"
@@ -32,19 +33,17 @@ type Message struct {
 	kind string
 	id   string
 	data starlark.Value
-	size int // -1: 20 + len(json.encode(data)) at the first send
+	size int // -1: engine.HeaderSize + len(json.encode(data)) at the first send
 	ttl  int
 
 	m   *engine.Message // nil for a draft
 	sim *Simulation
 
-	recv    bool
-	first   bool
-	from    int32
-	at      int32
-	hops    int32
-	rttl    int32
-	arrived float64
+	// A received message is the engine's delivery (copied: the engine
+	// reuses its own after the handler returns) and the peer it reached.
+	recv bool
+	at   int32
+	d    engine.Delivery
 }
 
 var (
@@ -57,8 +56,7 @@ func (s *Simulation) messageOf(m *engine.Message) *Message {
 }
 
 func (s *Simulation) received(p *engine.Peer, d *engine.Delivery) *Message {
-	return &Message{m: d.Msg, sim: s, size: d.Msg.Size, ttl: d.Msg.TTL, recv: true, first: d.First,
-		from: int32(d.From), at: int32(p.ID()), hops: int32(d.Hops), rttl: int32(d.TTL), arrived: d.Arrived}
+	return &Message{m: d.Msg, sim: s, size: d.Msg.Size, ttl: d.Msg.TTL, recv: true, at: int32(p.ID()), d: *d}
 }
 
 func (m *Message) Kind() string {
@@ -97,8 +95,8 @@ func (m *Message) String() string {
 		fmt.Fprintf(&sb, ", size=%d", m.size)
 	}
 	if m.recv {
-		fmt.Fprintf(&sb, ", sender=%d, hops=%d, ttl=%d", m.from, m.hops, m.rttl)
-		if m.first {
+		fmt.Fprintf(&sb, ", sender=%d, hops=%d, ttl=%d", m.d.From, m.d.Hops, m.d.TTL)
+		if m.d.First {
 			sb.WriteString(", first=True")
 		}
 	} else if ttl := m.ttl; ttl >= 0 {
@@ -165,16 +163,16 @@ None (hops 0, first False). Sending a received message forwards it.`,
 		}),
 		api.Attr("ttl", "hops it may still travel (-1: unlimited); on a received message, what is left", func(m *Message) (starlark.Value, error) {
 			if m.recv {
-				return starlark.MakeInt(int(m.rttl)), nil
+				return starlark.MakeInt(m.d.TTL), nil
 			}
 			return starlark.MakeInt(m.ttl), nil
 		}),
 		api.Attr("hops", "hops travelled to reach the receiver (1: sent directly); 0 if not received", func(m *Message) (starlark.Value, error) {
-			return starlark.MakeInt(int(m.hops)), nil
+			return starlark.MakeInt(m.d.Hops), nil
 		}),
 		api.Attr("sender", "the id of the neighbour it came from, or None", func(m *Message) (starlark.Value, error) {
 			if m.recv {
-				return starlark.MakeInt(int(m.from)), nil
+				return starlark.MakeInt(m.d.From), nil
 			}
 			return starlark.None, nil
 		}),
@@ -203,11 +201,11 @@ None (hops 0, first False). Sending a received message forwards it.`,
 			return starlark.None, nil
 		}),
 		api.Attr("first", "True if this is the receiver's first accepted copy of its id", func(m *Message) (starlark.Value, error) {
-			return starlark.Bool(m.first), nil
+			return starlark.Bool(m.d.First), nil
 		}),
 		api.Attr("arrived", "when it reached the receiver's inbound queue (ms), or None", func(m *Message) (starlark.Value, error) {
 			if m.recv {
-				return starlark.Float(m.arrived), nil
+				return starlark.Float(m.d.Arrived), nil
 			}
 			return starlark.None, nil
 		}),
@@ -251,9 +249,6 @@ func payloadSize(thread *starlark.Thread, v starlark.Value) int {
 	return len(v.String())
 }
 
-// messageHeader is the base size of a message in bytes, as in p2psimpy.
-const messageHeader = 20
-
 func init() {
 	api.Register(api.Function("message", `message(kind, data=None, id=None, size=None, ttl=-1) -> a new message
 
@@ -264,7 +259,7 @@ data: any payload. It is frozen now (deeply: your own list or dict freezes
 id: a string (or int) to track the message by: the first-seen table,
   peer.seen(id), sim.versions(id). Two messages with one id are two
   versions of it (an equivocating producer). None: not tracked.
-size: bytes on the wire; default 20 + len(json.encode(data)), as p2psimpy
+size: bytes on the wire; default `+strconv.Itoa(engine.HeaderSize)+` + len(json.encode(data)), as p2psimpy
   (a base of 20 plus the payload's printed length).
 ttl: hops it may travel after the first; -1 means unlimited.
 
@@ -303,7 +298,7 @@ func newMessage(thread *starlark.Thread, kind string, data, idV, sizeV starlark.
 	}
 	data.Freeze()
 	if sizeV == starlark.None {
-		m.size = messageHeader + payloadSize(thread, data)
+		m.size = engine.HeaderSize + payloadSize(thread, data)
 	} else {
 		n, err := intArg("message", "size", sizeV)
 		if err != nil {

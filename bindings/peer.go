@@ -236,25 +236,18 @@ func peerGet(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	return dflt, nil
 }
 
-// hop returns the engine message and the TTL and hop count of a send of
-// m by peer p: a fresh send for a draft or a simulation message, a
-// forward for a received one.
-func (p *Peer) hop(fn string, m *Message) (*engine.Message, int, int, error) {
+// outgoing returns the engine message of a send of m by peer p (made at
+// the first send of a draft), and checks that a received m may be
+// forwarded.
+func (p *Peer) outgoing(fn string, m *Message) (*engine.Message, error) {
 	em, err := m.bind(p.s, p.p.ID())
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("%s: %w", fn, err)
+		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	if !m.recv {
-		return em, em.TTL, 1, nil
+	if m.recv && !m.d.Forwardable() {
+		return nil, fmt.Errorf("%s: cannot forward %s: its TTL is exhausted (msg.ttl == 0); check msg.ttl != 0 before forwarding", fn, m.describe())
 	}
-	if m.rttl == 0 {
-		return nil, 0, 0, fmt.Errorf("%s: cannot forward %s: its TTL is exhausted (msg.ttl == 0); check msg.ttl != 0 before forwarding", fn, m.describe())
-	}
-	ttl := int(m.rttl)
-	if ttl > 0 {
-		ttl--
-	}
-	return em, ttl, int(m.hops) + 1, nil
+	return em, nil
 }
 
 func (m *Message) describe() string {
@@ -340,11 +333,16 @@ func (p *Peer) send(fn string, to, mv starlark.Value, mustForward bool) (starlar
 	default:
 		return nil, fmt.Errorf("%s: to must be a peer or a peer id (got %s %s)", fn, to.Type(), short(to))
 	}
-	em, ttl, hops, err := p.hop(fn, m)
+	em, err := p.outgoing(fn, m)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.p.SendHop(id, em, ttl, hops); err != nil {
+	if m.recv {
+		err = p.p.Forward(id, &m.d)
+	} else {
+		err = p.p.Send(id, em)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
 	return starlark.None, nil
@@ -393,9 +391,6 @@ func (p *Peer) gossip(fn string, mv starlark.Value, fanout int, exclude, except 
 		return nil, fmt.Errorf("%s: fanout must be >= 0, or -1 for every neighbour (got %d)", fn, fanout)
 	}
 	ex := engine.Exclude{Peer: engine.NoPeer}
-	if m.recv {
-		ex.Peer = int(m.from)
-	}
 	if except != starlark.None {
 		t, ok := starlark.AsString(except)
 		if !ok {
@@ -403,7 +398,6 @@ func (p *Peer) gossip(fn string, mv starlark.Value, fanout int, exclude, except 
 		}
 		ex.Type = p.s.sim.TypeIndex(t)
 	}
-	var extra []int
 	if exclude != starlark.None {
 		xs, err := iterate(fn, "exclude", exclude)
 		if err != nil {
@@ -412,59 +406,27 @@ func (p *Peer) gossip(fn string, mv starlark.Value, fanout int, exclude, except 
 		for _, x := range xs {
 			switch v := x.(type) {
 			case *Peer:
-				extra = append(extra, v.p.ID())
+				ex.Peers = append(ex.Peers, v.p.ID())
 			case starlark.Int:
 				n, _ := v.Int64()
-				extra = append(extra, int(n))
+				ex.Peers = append(ex.Peers, int(n))
 			default:
 				return nil, fmt.Errorf("%s: exclude must list peers or ids (got %s)", fn, x.Type())
 			}
 		}
 	}
-	em, ttl, hops, err := p.hop(fn, m)
+	em, err := p.outgoing(fn, m)
 	if err != nil {
 		return nil, err
 	}
-	if len(extra) == 0 || (len(extra) == 1 && ex.Peer == engine.NoPeer) {
-		if len(extra) == 1 {
-			ex.Peer = extra[0]
-		}
-		return starlark.MakeInt(p.p.Gossip(em, ttl, hops, fanout, ex)), nil
+	if !m.recv {
+		return starlark.MakeInt(p.p.Gossip(em, em.TTL, 1, fanout, ex)), nil
 	}
-	// Several exclusions: pick among the eligible neighbours here.
-	s := p.s.sim
-	var cand []int
-	for i := 0; i < p.p.Degree(); i++ {
-		id, _ := p.p.Neighbour(i)
-		if id == ex.Peer || (ex.Type != 0 && s.Peer(id).TypeIndex() == ex.Type) || containsInt(extra, id) {
-			continue
-		}
-		cand = append(cand, id)
-	}
-	n := len(cand)
-	if fanout >= 0 && fanout < n {
-		r := s.Rand()
-		for i := 0; i < fanout; i++ {
-			j := i + r.IntN(n-i)
-			cand[i], cand[j] = cand[j], cand[i]
-		}
-		n = fanout
-	}
-	for _, id := range cand[:n] {
-		if err := p.p.SendHop(id, em, ttl, hops); err != nil {
-			return nil, fmt.Errorf("%s: %w", fn, err)
-		}
+	n, err := p.p.ForwardGossip(&m.d, fanout, ex)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
 	return starlark.MakeInt(n), nil
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // otherPeer unpacks the peer (or id) of peer.connect / peer.disconnect.

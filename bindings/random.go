@@ -8,6 +8,7 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/p2prepl/p2prepl/bindings/api"
+	"github.com/p2prepl/p2prepl/internal/sample"
 )
 
 // rng is the generator behind random, dist sampling and peer set-up: the
@@ -118,12 +119,8 @@ func rndSample(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if k < 0 || k > len(elems) {
 		return nil, fmt.Errorf("random.sample: k must be between 0 and len(seq) = %d (got %d)", len(elems), k)
 	}
-	r := envOf(thread).rng()
-	for i := 0; i < k; i++ {
-		j := i + r.IntN(len(elems)-i)
-		elems[i], elems[j] = elems[j], elems[i]
-	}
-	return starlark.NewList(elems[:k:k]), nil
+	sel := sample.Choose(envOf(thread).rng(), elems, k)
+	return starlark.NewList(sel[:k:k]), nil
 }
 
 func rndShuffle(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
