@@ -3,6 +3,7 @@ package bindings
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"go.starlark.net/starlark"
@@ -20,8 +21,13 @@ import (
 var builtinServiceNames = map[string]struct{}{}
 
 func init() {
+	// The defaults live in the engine's constructors; the signatures
+	// below are written from them.
+	push, pull, pp := services.NewPushGossip(), services.NewPullGossip(), services.NewPushPullGossip()
+	cm, prod, rd := services.NewConnManager(), services.NewProducer(), services.NewRandomDowntime()
+	itoa := strconv.Itoa
 	ctors := []api.Global{
-		api.Function("gossip", `gossip(fanout=3, forward_duplicates=False, except_type="client", store=None, kind="gossip") -> push gossip service
+		api.Function("gossip", `gossip(fanout=`+itoa(push.Fanout)+`, forward_duplicates=`+pyBool(push.ForwardDuplicates)+`, except_type=`+quote(push.ExceptType)+`, store=None, kind=`+quote(push.Kind)+`) -> push gossip service
 
 Forwards every message of kind to fanout random neighbours, except the one
 it came from and peers of type except_type, while its TTL allows. By
@@ -30,25 +36,25 @@ forward_duplicates=True forwards every copy, as p2psimpy's GossipService
 does (traffic then grows like fanout^ttl). store: a storage namespace
 where each received message is kept (and its arrival time under
 "msg_time").`, svcGossip),
-		api.Function("pull_gossip", `pull_gossip(fanout=3, round_time=500, first_round=dist.norm(200, 100), store=None, kind="gossip", except_type="client") -> pull gossip (anti-entropy)
+		api.Function("pull_gossip", `pull_gossip(fanout=`+itoa(pull.PullFanout)+`, round_time=`+fmtFloat(pull.RoundTime)+`, first_round=dist.`+pull.FirstRound.String()+`, store=None, kind=`+quote(pull.Kind)+`, except_type=`+quote(pull.ExceptType)+`) -> pull gossip (anti-entropy)
 
 Every round_time ms (the first after |first_round| ms) a peer offers the
 ids it holds to fanout neighbours; they exchange what the other lacks
 (sync_ping, sync_pong, msg_request, msg_response messages).`, svcPullGossip),
-		api.Function("push_pull_gossip", `push_pull_gossip(fanout=3, pull_fanout=3, round_time=500, first_round=dist.norm(200, 100), store=None, kind="gossip", except_type="client", forward_duplicates=False) -> push and pull gossip together.`, svcPushPullGossip),
-		api.Function("connection_manager", `connection_manager(ping_interval=1000, max_silence=5000) -> connection manager service
+		api.Function("push_pull_gossip", `push_pull_gossip(fanout=`+itoa(pp.Fanout)+`, pull_fanout=`+itoa(pp.PullFanout)+`, round_time=`+fmtFloat(pp.RoundTime)+`, first_round=dist.`+pp.FirstRound.String()+`, store=None, kind=`+quote(pp.Kind)+`, except_type=`+quote(pp.ExceptType)+`, forward_duplicates=`+pyBool(pp.ForwardDuplicates)+`) -> push and pull gossip together.`, svcPushPullGossip),
+		api.Function("connection_manager", `connection_manager(ping_interval=`+fmtFloat(cm.PingInterval)+`, max_silence=`+fmtFloat(cm.MaxSilence)+`) -> connection manager service
 
 Pings every neighbour each ping_interval ms, drops neighbours silent for
 more than max_silence ms, and after downtime reconnects to the neighbours
 it had (p2psimpy's BaseConnectionManager).`, svcConnManager),
-		api.Function("producer", `producer(rate=5, start=1000, fanout=5, ttl=4, size=250, store=None, kind="gossip", payload=None) -> message producer service
+		api.Function("producer", `producer(rate=`+fmtFloat(prod.Rate)+`, start=`+fmtFloat(prod.InitDelay)+`, fanout=`+itoa(prod.Fanout)+`, ttl=`+itoa(prod.TTL)+`, size=`+itoa(prod.Size)+`, store=None, kind=`+quote(prod.Kind)+`, payload=None) -> message producer service
 
 Every 1000/rate ms from start ms on, creates a message of kind with id
 "<peer>_<n>" (n from 1) and gossips it to fanout neighbours with TTL ttl
 (p2psimpy's MessageProducer and its defaults). payload=fn(peer, n) makes
 each message's data (default: a random integer); store keeps produced
 messages in that storage namespace.`, svcProducer),
-		api.Function("random_downtime", `random_downtime(first=dist.norm(1000, 70), down=dist.norm(400, 150), up=dist.norm(600, 200)) -> random downtime service
+		api.Function("random_downtime", `random_downtime(first=dist.`+rd.First.String()+`, down=dist.`+rd.Down.String()+`, up=dist.`+rd.Up.String()+`) -> random downtime service
 
 The peer first fails after |first| ms, stays down |down| ms, comes back for
 |up| ms, and so on (negative draws count as their absolute value). Unlike
@@ -66,6 +72,14 @@ peer is offline during each. until=None means forever (a crash).`, svcScheduledD
 }
 
 // kwargs helpers ------------------------------------------------------------
+
+// pyBool spells a Go bool as Starlark does.
+func pyBool(b bool) string {
+	if b {
+		return "True"
+	}
+	return "False"
+}
 
 func checkFanout(fn string, n int) error {
 	if n < 0 {
@@ -103,6 +117,8 @@ func specString(name string, args starlark.Tuple, kwargs []starlark.Tuple) strin
 	return name + "(" + strings.Join(parts, ", ") + ")"
 }
 
+// gossipArgs are the arguments of the three gossip constructors, starting
+// from the engine's defaults.
 type gossipArgs struct {
 	fanout, pullFanout int
 	roundTime          num
@@ -110,6 +126,12 @@ type gossipArgs struct {
 	store, kind        starlark.Value
 	exceptType         starlark.Value
 	forwardDuplicates  bool
+}
+
+func newGossipArgs(d *services.Gossip) gossipArgs {
+	return gossipArgs{fanout: d.Fanout, pullFanout: d.PullFanout, roundTime: num(d.RoundTime),
+		store: starlark.None, kind: starlark.String(d.Kind), exceptType: starlark.String(d.ExceptType),
+		forwardDuplicates: d.ForwardDuplicates}
 }
 
 func (g *gossipArgs) build(fn string, push, pull bool) (func(*Simulation) (engine.Service, error), error) {
@@ -136,10 +158,10 @@ func (g *gossipArgs) build(fn string, push, pull bool) (func(*Simulation) (engin
 		if err := positiveMs(fn, "round_time", float64(g.roundTime)); err != nil {
 			return nil, err
 		}
-		if g.firstRound == nil {
-			first, _ = dist.Norm(200, 100)
-		} else if first, err = asDist(fn, "first_round", g.firstRound); err != nil {
-			return nil, err
+		if g.firstRound != nil {
+			if first, err = asDist(fn, "first_round", g.firstRound); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return func(*Simulation) (engine.Service, error) {
@@ -154,14 +176,17 @@ func (g *gossipArgs) build(fn string, push, pull bool) (func(*Simulation) (engin
 		}
 		s.Kind, s.Fanout, s.ForwardDuplicates, s.ExceptType, s.Store = kind, g.fanout, g.forwardDuplicates, except, store
 		if pull {
-			s.PullFanout, s.RoundTime, s.FirstRound = g.pullFanout, float64(g.roundTime), first
+			s.PullFanout, s.RoundTime = g.pullFanout, float64(g.roundTime)
+			if first != nil {
+				s.FirstRound = first
+			}
 		}
 		return s, nil
 	}, nil
 }
 
 func svcGossip(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	g := gossipArgs{fanout: 3, pullFanout: 3, kind: starlark.String("gossip"), store: starlark.None, exceptType: starlark.String("client")}
+	g := newGossipArgs(services.NewPushGossip())
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "fanout?", &g.fanout, "forward_duplicates?", &g.forwardDuplicates,
 		"except_type?", &g.exceptType, "store?", &g.store, "kind?", &g.kind); err != nil {
 		return nil, err
@@ -174,7 +199,7 @@ func svcGossip(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 }
 
 func svcPullGossip(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	g := gossipArgs{fanout: 3, pullFanout: 3, roundTime: 500, kind: starlark.String("gossip"), store: starlark.None, exceptType: starlark.String("client")}
+	g := newGossipArgs(services.NewPullGossip())
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "fanout?", &g.pullFanout, "round_time?", &g.roundTime,
 		"first_round?", &g.firstRound, "store?", &g.store, "kind?", &g.kind, "except_type?", &g.exceptType); err != nil {
 		return nil, err
@@ -187,7 +212,7 @@ func svcPullGossip(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 }
 
 func svcPushPullGossip(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	g := gossipArgs{fanout: 3, pullFanout: 3, roundTime: 500, kind: starlark.String("gossip"), store: starlark.None, exceptType: starlark.String("client")}
+	g := newGossipArgs(services.NewPushPullGossip())
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "fanout?", &g.fanout, "pull_fanout?", &g.pullFanout, "round_time?", &g.roundTime,
 		"first_round?", &g.firstRound, "store?", &g.store, "kind?", &g.kind, "except_type?", &g.exceptType,
 		"forward_duplicates?", &g.forwardDuplicates); err != nil {
@@ -201,7 +226,8 @@ func svcPushPullGossip(thread *starlark.Thread, b *starlark.Builtin, args starla
 }
 
 func svcConnManager(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var ping, silence num = 1000, 5000
+	d := services.NewConnManager()
+	ping, silence := num(d.PingInterval), num(d.MaxSilence)
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "ping_interval?", &ping, "max_silence?", &silence); err != nil {
 		return nil, err
 	}
@@ -219,9 +245,10 @@ func svcConnManager(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 }
 
 func svcProducer(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var rate, start num = 5, 1000
-	fanout, ttl, size := 5, 4, 250
-	var store, kind, payload starlark.Value = starlark.None, starlark.String("gossip"), starlark.None
+	d := services.NewProducer()
+	rate, start := num(d.Rate), num(d.InitDelay)
+	fanout, ttl, size := d.Fanout, d.TTL, d.Size
+	var store, kind, payload starlark.Value = starlark.None, starlark.String(d.Kind), starlark.None
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "rate?", &rate, "start?", &start, "fanout?", &fanout, "ttl?", &ttl,
 		"size?", &size, "store?", &store, "kind?", &kind, "payload?", &payload); err != nil {
 		return nil, err
