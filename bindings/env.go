@@ -229,9 +229,23 @@ func (e *Env) begin(thread *starlark.Thread) func() {
 // returns its globals (frozen, as Starlark does after a file runs). The
 // step limit counts from the call. Errors are best shown with FormatError.
 func (e *Env) ExecFile(thread *starlark.Thread, filename string, src any) (globals starlark.StringDict, err error) {
+	return e.execFile(thread, filename, src, FileOptions())
+}
+
+// ExecFileInteractive is ExecFile for a script the REPL carries on from
+// (p2prepl -i): the names its load statements bind are among the globals
+// it returns, as if loaded at the prompt (Starlark otherwise keeps them
+// local to the file).
+func (e *Env) ExecFileInteractive(thread *starlark.Thread, filename string, src any) (globals starlark.StringDict, err error) {
+	opts := FileOptions()
+	opts.LoadBindsGlobally = true
+	return e.execFile(thread, filename, src, opts)
+}
+
+func (e *Env) execFile(thread *starlark.Thread, filename string, src any, opts *syntax.FileOptions) (globals starlark.StringDict, err error) {
 	defer e.begin(thread)()
 	defer recoverInternal(thread, &err)
-	return starlark.ExecFileOptions(FileOptions(), thread, filename, src, e.predeclared)
+	return starlark.ExecFileOptions(opts, thread, filename, src, e.predeclared)
 }
 
 // ExecREPLChunk runs one REPL input: src is parsed with FileOptions(); a
@@ -249,7 +263,9 @@ func (e *Env) ExecREPLChunk(thread *starlark.Thread, globals starlark.StringDict
 			globals[k] = v
 		}
 	}
-	f, err := FileOptions().Parse("<repl>", src, 0)
+	opts := FileOptions()
+	opts.LoadBindsGlobally = true // a load at the prompt binds names for the inputs that follow
+	f, err := opts.Parse("<repl>", src, 0)
 	if err != nil {
 		return nil, false, err
 	}

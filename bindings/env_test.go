@@ -223,6 +223,32 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestLoadBindsForTheREPL: what a REPL input or a script run for -i
+// loads stays bound for the inputs that follow.
+func TestLoadBindsForTheREPL(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.star"), []byte("load('@stdlib/m.star', 'half')\nx = half(8)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, th, _ := testEnv(t, Options{})
+	e.SetStdlib(fstest.MapFS{"m.star": {Data: []byte("def half(n):\n    return n // 2\n")}})
+	g, err := e.ExecFile(th, filepath.Join(dir, "main.star"), nil)
+	if err != nil || g["half"] != nil {
+		t.Fatalf("ExecFile: %v; loaded names among its globals: %v", err, g.Keys())
+	}
+	g, err = e.ExecFileInteractive(th, filepath.Join(dir, "main.star"), nil)
+	if err != nil || g["half"] == nil || g["x"].String() != "4" {
+		t.Fatalf("ExecFileInteractive: %v; globals %v", err, g)
+	}
+	globals := starlark.StringDict{}
+	if _, _, err := e.ExecREPLChunk(th, globals, "load('@stdlib/m.star', h = 'half')"); err != nil {
+		t.Fatal(FormatError(err))
+	}
+	if v, _, err := e.ExecREPLChunk(th, globals, "h(10)"); err != nil || v.String() != "5" {
+		t.Errorf("h(10) after a load at the prompt = %v, %v", v, err)
+	}
+}
+
 func TestREPLChunks(t *testing.T) {
 	e, th, out := testEnv(t, Options{})
 	globals := starlark.StringDict{}

@@ -42,6 +42,7 @@ Usage:
   p2prepl [flags]                  open the REPL
   p2prepl run [flags] FILE.star    run a script ("-" reads it from stdin)
   p2prepl -i [flags] FILE.star     run a script, then stay at the prompt with its globals
+                                   and the names it loaded
   p2prepl help [NAME]              show the documentation of a builtin
                                    (p2prepl help simulation, p2prepl help dist.lognorm);
                                    without NAME, list every builtin
@@ -333,7 +334,11 @@ func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWri
 
 	thread := env.NewThread(name)
 	stopProgress := out.watch(env.Running)
-	globals, err := env.ExecFile(thread, name, src)
+	exec := env.ExecFile
+	if cfg.interactive {
+		exec = env.ExecFileInteractive // the prompt gets what the script loaded too
+	}
+	globals, err := exec(thread, name, src)
 	stopProgress()
 	close(done)
 	signal.Stop(sigs)

@@ -442,3 +442,37 @@ func TestRunInteractive(t *testing.T) {
 		t.Errorf("exit status %d", code)
 	}
 }
+
+func TestREPLLoad(t *testing.T) {
+	// -i: the names the script loaded are at the prompt with its globals.
+	s := startSession(t, filepath.Join(t.TempDir(), "history"), "-i", "testdata/loads.star")
+	s.expect(">>> ")
+	if out := s.line("nine, triple(4)"); out != "(9, 12)\n" {
+		t.Errorf("nine, triple(4) printed %q", out)
+	}
+	if out := s.line("type(check.agreement)"); out != "\"function\"\n" {
+		t.Errorf("type(check.agreement) printed %q", out)
+	}
+
+	// load() at the prompt binds names for the inputs that follow, from
+	// the standard library and from files relative to the working
+	// directory; an error names the module and leaves the session usable.
+	if out := s.line(`load("@stdlib/analysis.star", "latencies", lat = "latencies")`); out != "" {
+		t.Errorf("load printed %q", out)
+	}
+	if out := s.line("type(latencies), lat == latencies"); out != "(\"function\", True)\n" {
+		t.Errorf("after load, latencies printed %q", out)
+	}
+	if out := s.line(`load("testdata/lib.star", "triple")`); out != "" {
+		t.Errorf("relative load printed %q", out)
+	}
+	if out := s.line(`load("@stdlib/nope.star", "x")`); !strings.Contains(out, "nope.star") {
+		t.Errorf("loading a missing module printed %q", out)
+	}
+	if out := s.line("triple(5)"); out != "15\n" {
+		t.Errorf("triple(5) printed %q", out)
+	}
+	if code := s.exit(); code != 0 {
+		t.Errorf("exit status %d", code)
+	}
+}
