@@ -81,6 +81,7 @@ type Env struct {
 	usedParams   map[string]bool
 
 	modules map[string]*moduleEntry
+	tree    string // the main script's directory: scripts read files under it and --out
 
 	mu      sync.Mutex
 	active  map[*starlark.Thread]int  // threads inside ExecFile / ExecREPLChunk
@@ -176,7 +177,8 @@ func (e *Env) NewThread(name string) *starlark.Thread {
 		t.Cancel(fmt.Sprintf("step limit reached: more than %d Starlark execution steps (raise it with --max-steps)", e.opts.MaxSteps))
 	}
 	t.SetLocal(envKey, e)
-	t.SetLocal(outfiles.Key, outfiles.Dir(e.opts.OutDir)) // table and plot write under --out
+	t.SetLocal(outfiles.Key, outfiles.Dir(e.opts.OutDir))      // table and plot write under --out
+	t.SetLocal(outfiles.TreeKey, outfiles.Dir(e.scriptTree())) // and read under it and the script's tree
 	starlarktime.SetNow(t, func() (time.Time, error) {
 		now := 0.0
 		if s := e.current; s != nil {
@@ -185,6 +187,17 @@ func (e *Env) NewThread(name string) *starlark.Thread {
 		return time.UnixMilli(0).Add(time.Duration(now * float64(time.Millisecond))).UTC(), nil
 	})
 	return t
+}
+
+// scriptTree is the main script's directory, or "." before any script ran
+// (a REPL session).
+func (e *Env) scriptTree() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.tree == "" {
+		return "."
+	}
+	return e.tree
 }
 
 // begin registers a thread as running a top-level evaluation and gives it
@@ -228,6 +241,10 @@ func (e *Env) begin(thread *starlark.Thread) func() {
 // reads filename) with every builtin predeclared and FileOptions(), and
 // returns its globals (frozen, as Starlark does after a file runs). The
 // step limit counts from the call. Errors are best shown with FormatError.
+//
+// The first file run is the main script: files the session reads
+// (table.read_csv, topology.from_file) must lie under its directory or
+// under --out.
 func (e *Env) ExecFile(thread *starlark.Thread, filename string, src any) (globals starlark.StringDict, err error) {
 	return e.execFile(thread, filename, src, FileOptions())
 }
@@ -244,6 +261,12 @@ func (e *Env) ExecFileInteractive(thread *starlark.Thread, filename string, src 
 
 func (e *Env) execFile(thread *starlark.Thread, filename string, src any, opts *syntax.FileOptions) (globals starlark.StringDict, err error) {
 	defer e.begin(thread)()
+	e.mu.Lock()
+	if e.tree == "" {
+		e.tree = filepath.Dir(filename)
+	}
+	e.mu.Unlock()
+	thread.SetLocal(outfiles.TreeKey, outfiles.Dir(e.scriptTree()))
 	defer recoverInternal(thread, &err)
 	return starlark.ExecFileOptions(opts, thread, filename, src, e.predeclared)
 }

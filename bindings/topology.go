@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"go.starlark.net/starlark"
 
@@ -148,7 +145,7 @@ func init() {
 		api.Method("ring", "topology.ring(n) -> the cycle 1-2-...-n-1.", topoRing),
 		api.Method("star", "topology.star(n) -> hub 1 linked to leaves 2..n.", topoStar),
 		api.Method("from_edges", "topology.from_edges(edges, nodes=[]) -> a graph from a list of (a, b) pairs (either order, repeats merged), plus extra isolated nodes.", topoFromEdges),
-		api.Method("from_file", `topology.from_file(path) -> a graph read from an edge list file ("a b" per line, "node N" for isolated nodes, # comments), as topology.save writes. A relative path is looked up next to the script first, then in the output directory. (It is not called topology.load because load is a Starlark keyword.)`, topoLoad),
+		api.Method("from_file", `topology.from_file(path) -> a graph read from an edge list file ("a b" per line, "node N" for isolated nodes, # comments), as topology.save writes. A relative path is looked up next to the script first, then in the output directory; files outside the script's directory and --out are refused. (It is not called topology.load because load is a Starlark keyword.)`, topoLoad),
 		api.Method("save", "topology.save(graph, path) -> None; writes the graph as an edge list file under the output directory (--out).", topoSave),
 		api.Method("attach_clients", `topology.attach_clients(graph, clients, k, seed=None) -> (graph, client_ids)
 
@@ -306,22 +303,11 @@ func topoLoad(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "path", &path); err != nil {
 		return nil, err
 	}
-	e := envOf(thread)
-	candidates := []string{path}
-	if !filepath.IsAbs(path) {
-		candidates = []string{filepath.Join(scriptDir(thread), path), filepath.Join(e.opts.OutDir, path)}
-	}
-	var f *os.File
-	var err error
-	for _, c := range candidates {
-		if f, err = os.Open(c); err == nil {
-			path = c
-			break
-		}
-	}
+	f, name, err := outfiles.Open(thread, path)
 	if err != nil {
-		return nil, fmt.Errorf("topology.from_file: cannot open %s (looked in %s)", path, strings.Join(candidates, ", "))
+		return nil, fmt.Errorf("%s: %v", b.Name(), err)
 	}
+	path = name
 	defer f.Close()
 	g, err := topology.ReadEdgeList(f)
 	if err != nil {

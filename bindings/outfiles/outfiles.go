@@ -1,9 +1,10 @@
-// Package outfiles is the one way a run writes files. Every path a script
-// gives is taken relative to the run's output directory (--out) and opened
-// through an os.Root on it, so no "..", absolute path or symbolic link can
-// lead outside it, whatever the directory already holds; and a file is
-// written to a temporary file beside it and renamed into place, so a failed
-// or interrupted write never leaves a corrupt output.
+// Package outfiles is the one way a run writes files, and reads them.
+// Every path a script writes is taken relative to the run's output
+// directory (--out) and opened through an os.Root on it, so no "..",
+// absolute path or symbolic link can lead outside it, whatever the
+// directory already holds; and a file is written to a temporary file
+// beside it and renamed into place, so a failed or interrupted write never
+// leaves a corrupt output.
 //
 // Writing a file from a builtin takes one call:
 //
@@ -22,7 +23,12 @@
 // library that must open the file by name (SQLite). Errors name the path
 // the script gave and say what to do.
 //
-// Rules: the path may not be empty, absolute outside the directory, or
+// Reading goes the same way: outfiles.Open(thread, path) looks a path up
+// in the script's directory tree (TreeKey), then in the output directory,
+// each through an os.Root, so a script reads its own data and its own
+// results and nothing else on the host.
+//
+// Rules for writing: the path may not be empty, absolute outside the directory, or
 // lead out of it through ".." or a symbolic link; links inside the
 // directory that stay inside it are followed, except that the file itself
 // may not be a symbolic link (its target would be replaced by a link-free
