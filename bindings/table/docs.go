@@ -41,6 +41,48 @@ Builds a table from a dict of column name -> list of values; all lists
 must have the same length.
 
     table.from_columns({"time": [0, 100, 200], "coverage": [0.04, 0.5, 1.0]})`, fromColumns),
+			api.Method("read_csv", `table.read_csv(path, strings=None) -> table
+
+Reads a CSV file with a header line, as t.to_csv writes it, so that
+t.to_csv(p) then table.read_csv(p) gives t back. The rules:
+
+  an empty field              None
+  True, False                 a bool
+  digits, with a sign         an int (of any size)
+  a number with "." or an     a float (nan, inf, +inf, -inf too)
+    exponent: 2.0, 1e-05
+  anything else               a string
+
+A column is read as values only when every field in it is one of the
+above; a single other field makes every field of that column a string
+(so ids like "26_1" or "007" stay strings, never numbers). strings names
+columns (one or a list) to read as strings whatever they hold. Strings
+that look like numbers or bools in a column of such, and "" (written
+as an empty field, like None), do not survive CSV: use JSON for those.
+
+A relative path is looked up next to the script, then in the output
+directory (--out); files elsewhere are refused, as links leading out are.
+
+    t.to_csv("runs.csv")
+    runs = table.read_csv("runs.csv")
+    ids = table.read_csv("ids.csv", strings = "msg")`, readCSV),
+			api.Method("read_json", `table.read_json(path, strings=None) -> table
+
+Reads a JSON file as t.to_json writes it (an array of objects, one per
+row) or as a trace is written (JSON Lines: one object per line), so that
+t.to_json(p) then table.read_json(p) gives t back. Columns come in the
+order their keys first appear; a row without a key gets None there.
+Strings, true/false and null read as strings, bools and None; a number
+without "." or an exponent is an int, any other number a float. A value
+that is a list or an object is an error (a table holds plain values).
+NaN and infinities, which JSON cannot hold, were written as null and
+read back as None. strings names columns (one or a list) to read as
+strings: numbers and bools there become their JSON text.
+
+Paths are looked up as for table.read_csv.
+
+    runs = table.read_json("runs.json")
+    trace = table.read_json("trace.jsonl")`, readJSON),
 		},
 		Call: construct,
 	}).Global())
