@@ -2,16 +2,30 @@ package services
 
 import "github.com/p2prepl/p2prepl/engine"
 
-// ConnManager keeps a peer's connections alive: it pings every neighbour
-// each PingInterval ms, drops neighbours silent for longer than MaxSilence
-// ms, and after downtime reconnects to the neighbours it had when it went
-// down. (p2psimpy's BaseConnectionManager; its defaults.)
+// ConnManager keeps a peer's connections alive, as p2psimpy's
+// BaseConnectionManager does (and with its defaults). Every PingInterval
+// ms it pings each neighbour it has heard nothing from for more than
+// PingInterval ms: any message counts, so traffic proves liveness and a
+// busy link carries no pings. It drops neighbours silent for more than
+// MaxSilence ms, and after downtime reconnects to the neighbours it had
+// when it went down.
+//
+// In a quiet network a link then carries two pings (each answered by a
+// pong) every three intervals when its two ends' rounds are out of phase
+// (the default), and one ping from each end every two intervals when they
+// are in phase (Aligned, as in p2psimpy).
 type ConnManager struct {
 	engine.Base
 	PingInterval float64 // ms, default 1000
 	MaxSilence   float64 // ms, default 5000
+	// Aligned runs the rounds at start + k*PingInterval, as p2psimpy
+	// does, so that peers started together ping at the same instants.
+	// Otherwise the first round comes after a random phase drawn
+	// uniformly from [0, PingInterval), which spreads the pings out.
+	Aligned bool
 
 	ping   *engine.Message
+	prev   float64 // time of the previous round
 	before []int
 	drop   []int
 }
@@ -29,15 +43,18 @@ func (c *ConnManager) Start(p *engine.Peer) error {
 	// Ping and pong carry nothing, so the simulation's one of each serves
 	// every peer.
 	c.ping = s.Signal("ping", engine.HeaderSize)
-	// Peers added together would all ping at the same instant; a random
-	// phase spreads them over one interval.
-	_, err := p.After(c, s.Rand().Float64()*c.PingInterval, 0)
+	phase := 0.0
+	if !c.Aligned {
+		phase = s.Rand().Float64() * c.PingInterval
+	}
+	c.prev = s.Now() + phase - c.PingInterval
+	_, err := p.After(c, phase, 0)
 	return err
 }
 
 func (c *ConnManager) Timer(p *engine.Peer, _ int64) error {
+	now := p.Sim().Now()
 	if p.Online() {
-		now := p.Sim().Now()
 		c.drop = c.drop[:0]
 		for i := 0; i < p.Degree(); i++ {
 			id, heard := p.Neighbour(i)
@@ -45,14 +62,22 @@ func (c *ConnManager) Timer(p *engine.Peer, _ int64) error {
 				c.drop = append(c.drop, id)
 				continue
 			}
-			if err := p.Send(id, c.ping); err != nil {
-				return err
+			// Silent for more than one interval: nothing arrived since
+			// the previous round (itself one interval ago). Comparing
+			// with the stored round time, not now-PingInterval, keeps a
+			// reply that arrived at the very instant of the previous
+			// round (zero latency) from depending on rounding.
+			if heard < c.prev {
+				if err := p.Send(id, c.ping); err != nil {
+					return err
+				}
 			}
 		}
 		for _, id := range c.drop {
 			p.Sim().Disconnect(p.ID(), id)
 		}
 	}
+	c.prev = now
 	_, err := p.After(c, c.PingInterval, 0)
 	return err
 }

@@ -93,8 +93,8 @@ func Example_notebook() {
 
 	// Output:
 	// 26_1: 19 peers hold A, 6 hold B; crashed peers caught up by true
-	// 26_2: 8 peers hold A, 17 hold B; crashed peers caught up by true
-	// 26_3: 22 peers hold A, 3 hold B; crashed peers caught up by true
-	// 26_4: 14 peers hold A, 11 hold B; crashed peers caught up by true
-	// 26_5: 17 peers hold A, 8 hold B; crashed peers caught up by true
+	// 26_2: 10 peers hold A, 15 hold B; crashed peers caught up by true
+	// 26_3: 14 peers hold A, 11 hold B; crashed peers caught up by true
+	// 26_4: 17 peers hold A, 8 hold B; crashed peers caught up by true
+	// 26_5: 19 peers hold A, 6 hold B; crashed peers caught up by true
 }
