@@ -265,6 +265,79 @@ func TestTimersCancelAndInterrupt(t *testing.T) {
 	}
 }
 
+// Run(until) processes the events before until and leaves those at
+// exactly until for the next call, as SimPy's run(until) does; the clock
+// then reads until. Splitting a run at an event's time neither skips nor
+// repeats it.
+func TestRunUntilBoundary(t *testing.T) {
+	s := engine.New(engine.Config{})
+	var ran []string
+	record := func(name string) func() error {
+		return func() error { ran = append(ran, name); return nil }
+	}
+	for _, e := range []struct {
+		t    float64
+		name string
+	}{{100, "a"}, {100, "b"}, {200, "c"}, {300, "d"}} {
+		if err := s.Schedule(e.t, record(e.name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, step := range []struct {
+		until   float64
+		ran     string
+		now     float64
+		pending int
+	}{
+		{100, "", 100, 4},   // the events at 100 wait
+		{100, "", 100, 4},   // until == now: nothing to do
+		{200, "ab", 200, 2}, // both at 100, in the order scheduled; not c at 200
+		{math.Nextafter(200, math.Inf(1)), "abc", math.Nextafter(200, math.Inf(1)), 1},
+		{math.Inf(1), "abcd", 300, 0}, // +Inf drains the queue; the clock stays at the last event
+	} {
+		if err := s.Run(step.until); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(ran, ""); got != step.ran || s.Now() != step.now || s.Pending() != step.pending {
+			t.Errorf("after Run(%v): ran %q, now %v, pending %d; want %q, %v, %d", step.until, got, s.Now(), s.Pending(), step.ran, step.now, step.pending)
+		}
+	}
+
+	// A tick every 200 ms from 0: five in Run(1000) (0..800), the one at
+	// 1000 in the next call, and the same ticks however the run is split.
+	for _, splits := range [][]float64{{1000, 2000}, {200, 400, 1000, 1000, 1999, 2000}, {2000}} {
+		s := engine.New(engine.Config{})
+		var ticks []float64
+		var tick func() error
+		tick = func() error {
+			ticks = append(ticks, s.Now())
+			return s.Schedule(s.Now()+200, tick)
+		}
+		if err := s.Schedule(0, tick); err != nil {
+			t.Fatal(err)
+		}
+		for _, until := range splits {
+			if err := s.Run(until); err != nil {
+				t.Fatal(err)
+			}
+			if until == 1000 && len(ticks) != 5 {
+				t.Errorf("splits %v: %d ticks by Run(1000), want 5", splits, len(ticks))
+			}
+		}
+		want := []float64{0, 200, 400, 600, 800, 1000, 1200, 1400, 1600, 1800}
+		if len(ticks) != len(want) {
+			t.Errorf("splits %v: ticks %v, want %v", splits, ticks, want)
+			continue
+		}
+		for i := range want {
+			if ticks[i] != want[i] {
+				t.Errorf("splits %v: ticks %v, want %v", splits, ticks, want)
+				break
+			}
+		}
+	}
+}
+
 func TestEventLimit(t *testing.T) {
 	s := engine.New(engine.Config{MaxEvents: 10})
 	for i := 0; i < 20; i++ {

@@ -163,8 +163,12 @@ func (s *Sim) Schedule(t float64, fn func() error) error {
 	return nil
 }
 
-// Run processes events up to and including time until, then sets the clock
-// to until. It returns early with ErrInterrupted after Interrupt, with
+// Run processes the events before time until, then sets the clock to
+// until. Events at exactly until are left for the next call, as SimPy's
+// run(until) leaves them: Run(1000) then Run(2000) processes each event
+// once, a producer ticking every 200 ms from 0 makes 5 messages in
+// Run(1000), not 6, and peers scheduled to come back at 1000 are still
+// down when Run(1000) returns. It returns early with ErrInterrupted after Interrupt, with
 // ErrEventLimit when Config.MaxEvents is reached, or with a *RunError when a
 // service fails; in each case the clock stays at the last event processed
 // and a later Run carries on from there.
@@ -173,7 +177,7 @@ func (s *Sim) Run(until float64) error {
 		return errors.New("run: until is NaN")
 	}
 	s.stop.Store(false)
-	for s.q.Len() > 0 && s.q.peekTime() <= until {
+	for s.q.Len() > 0 && s.q.peekTime() < until {
 		if err := s.step(); err != nil {
 			s.publish()
 			return err

@@ -97,15 +97,18 @@ func TestScheduledDowntimeWindows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Run(t) stops before the events at t, so it shows the state just
+	// before t; running until the next float after t shows the state at t.
+	at := func(t float64) float64 { return math.Nextafter(t, math.Inf(1)) }
 	for _, c := range []struct {
-		at     float64
+		until  float64
 		online bool
-	}{{50, true}, {100, false}, {199, false}, {200, true}, {299, true}, {300, false}, {1e6, false}} {
-		if err := s.Run(c.at); err != nil {
+	}{{50, true}, {100, true}, {at(100), false}, {200, false}, {at(200), true}, {300, true}, {at(300), false}, {1e6, false}} {
+		if err := s.Run(c.until); err != nil {
 			t.Fatal(err)
 		}
 		if p.Online() != c.online {
-			t.Errorf("t=%g: online %v, want %v", c.at, p.Online(), c.online)
+			t.Errorf("run until %v: online %v, want %v", c.until, p.Online(), c.online)
 		}
 	}
 	for _, bad := range [][]services.Window{{{From: 5, Until: 5}}, {{From: -1, Until: 5}}, {{From: 0, Until: 10}, {From: 5, Until: 20}}} {

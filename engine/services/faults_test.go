@@ -1,6 +1,7 @@
 package services_test
 
 import (
+	"math"
 	"testing"
 
 	"github.com/p2prepl/p2prepl/engine"
@@ -204,8 +205,9 @@ func TestDowntimeThenPullRepairs(t *testing.T) {
 			}
 		}
 	}
-	// Back at t=10000, they have all their neighbours again.
-	if err := s.Run(10000); err != nil {
+	// Back at t=10000, they have all their neighbours again (running
+	// just past 10000: the events at 10000 run in the next call).
+	if err := s.Run(math.Nextafter(10000, math.Inf(1))); err != nil {
 		t.Fatal(err)
 	}
 	for id := 60; id <= 64; id++ {
