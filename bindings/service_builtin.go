@@ -44,9 +44,11 @@ ids it holds to fanout neighbours; they exchange what the other lacks
 		api.Function("push_pull_gossip", `push_pull_gossip(fanout=`+itoa(pp.Fanout)+`, pull_fanout=`+itoa(pp.PullFanout)+`, round_time=`+fmtFloat(pp.RoundTime)+`, first_round=dist.`+pp.FirstRound.String()+`, store=None, kind=`+quote(pp.Kind)+`, except_type=`+quote(pp.ExceptType)+`, forward_duplicates=`+pyBool(pp.ForwardDuplicates)+`) -> push and pull gossip together.`, svcPushPullGossip),
 		api.Function("connection_manager", `connection_manager(ping_interval=`+fmtFloat(cm.PingInterval)+`, max_silence=`+fmtFloat(cm.MaxSilence)+`) -> connection manager service
 
-Pings every neighbour each ping_interval ms, drops neighbours silent for
-more than max_silence ms, and after downtime reconnects to the neighbours
-it had (p2psimpy's BaseConnectionManager).`, svcConnManager),
+Every ping_interval ms, pings each neighbour it has heard nothing from for
+more than ping_interval ms (any message counts, so a busy link carries no
+pings), drops neighbours silent for more than max_silence ms, and after
+downtime reconnects to the neighbours it had (p2psimpy's
+BaseConnectionManager).`, svcConnManager),
 		api.Function("producer", `producer(rate=`+fmtFloat(prod.Rate)+`, start=`+fmtFloat(prod.InitDelay)+`, fanout=`+itoa(prod.Fanout)+`, ttl=`+itoa(prod.TTL)+`, size=`+itoa(prod.Size)+`, store=None, kind=`+quote(prod.Kind)+`, payload=None) -> message producer service
 
 Every 1000/rate ms from start ms on, creates a message of kind with id

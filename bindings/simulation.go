@@ -256,8 +256,10 @@ the given peers or ids.`, simAddPeer),
 		api.Method("run", `sim.run(until) -> None
 
 Runs the simulation up to simulated time until (ms), handling every event
-at or before it; the clock then reads until. Call it again to carry on
-(sim.run(until = sim.now + 1000)). A handler error stops the run at the
+before it; the clock then reads until. Events at exactly until run in the
+next call, as with SimPy's run(until): a producer ticking every 200 ms
+from 0 makes 5 messages in sim.run(until = 1000), not 6. Call it again to
+carry on (sim.run(until = sim.now + 1000)). A handler error stops the run at the
 time it happened, naming the time and peer; so do Ctrl-C (the simulation
 stays usable) and the event limit (--max-events).`, simRun),
 		api.Method("step", "sim.step() -> True if an event was processed, False if none is left. Runs exactly one event.", simStep),
