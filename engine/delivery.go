@@ -24,7 +24,7 @@ func (p *Peer) Forward(to int, d *Delivery) error {
 	if err := p.forwardable(d); err != nil {
 		return err
 	}
-	return p.SendHop(to, d.Msg, d.NextTTL(), d.Hops+1)
+	return p.sendHop(to, d.Msg, d.NextTTL(), d.Hops+1, d.ref)
 }
 
 // ForwardGossip forwards a received message, as Forward does, to up to
@@ -35,7 +35,7 @@ func (p *Peer) ForwardGossip(d *Delivery, fanout int, ex Exclude) (int, error) {
 	if err := p.forwardable(d); err != nil {
 		return 0, err
 	}
-	return p.gossip(d.Msg, d.NextTTL(), d.Hops+1, fanout, ex, d.From), nil
+	return p.gossip(d.Msg, d.NextTTL(), d.Hops+1, fanout, ex, d.From, d.ref), nil
 }
 
 func (p *Peer) forwardable(d *Delivery) error {
@@ -45,18 +45,36 @@ func (p *Peer) forwardable(d *Delivery) error {
 	return fmt.Errorf("peer %d cannot forward %q from peer %d: %w", p.id, d.Msg.Kind, d.From, ErrTTLExhausted)
 }
 
-// SendHop sends m to a connected peer with explicit TTL and hop count. A
-// send on a missing connection is an error; a send from an offline peer is
-// counted as dropped.
+// SendHop sends m to a connected peer with explicit TTL and hop count, as
+// a fresh send (its path, when recorded, starts at p). A send from an
+// offline peer is counted as dropped (DroppedOffline), and so is a send to
+// a peer p was connected to earlier in the run (DroppedDisconnected: a
+// connection manager may drop a silent neighbour at any time, and a
+// protocol must not stop on it), unless Config.StrictLinks makes that an
+// error. A send to a peer p was never connected to is an error.
 func (p *Peer) SendHop(to int, m *Message, ttl, hops int) error {
+	return p.sendHop(to, m, ttl, hops, 0)
+}
+
+// sendHop is SendHop forwarding the copy whose path record is parent.
+func (p *Peer) sendHop(to int, m *Message, ttl, hops int, parent uint32) error {
 	for i := range p.conns {
 		if c := &p.conns[i]; int(c.peer) == to {
-			p.sim.transmit(p, c.peer, c.region, m, int32(ttl), int32(hops))
+			p.sim.transmit(p, c.peer, c.region, m, int32(ttl), int32(hops), parent)
 			return nil
 		}
 	}
-	if p.sim.Peer(to) == nil {
+	s := p.sim
+	if s.Peer(to) == nil {
 		return fmt.Errorf("peer %d cannot send %q: there is no peer %d", p.id, m.Kind, to)
+	}
+	if _, was := s.severed[linkKey(p.id, to)]; was {
+		if !s.cfg.StrictLinks {
+			c, seq := s.count(p, int32(to), m, int32(hops))
+			s.drop(m, &c.DroppedDisconnected, p.id, to, DropDisconnected, seq, hops)
+			return nil
+		}
+		return fmt.Errorf("peer %d cannot send %q to peer %d: their connection was closed during the run (strict_links is on; without it such sends are counted as dropped_disconnected)", p.id, m.Kind, to)
 	}
 	return fmt.Errorf("peer %d cannot send %q to peer %d: they are not connected (connect them first, or send to one of %v)", p.id, m.Kind, to, p.Neighbours())
 }
@@ -72,11 +90,12 @@ type Exclude struct {
 // given TTL and hop count, and returns how many it sent to. A fanout < 0
 // means every eligible neighbour.
 func (p *Peer) Gossip(m *Message, ttl, hops, fanout int, ex Exclude) int {
-	return p.gossip(m, ttl, hops, fanout, ex, NoPeer)
+	return p.gossip(m, ttl, hops, fanout, ex, NoPeer, 0)
 }
 
-// gossip is Gossip that also skips the neighbour from.
-func (p *Peer) gossip(m *Message, ttl, hops, fanout int, ex Exclude, from int) int {
+// gossip is Gossip that also skips the neighbour from, forwarding the
+// copy whose path record is parent.
+func (p *Peer) gossip(m *Message, ttl, hops, fanout int, ex Exclude, from int, parent uint32) int {
 	s := p.sim
 	c := s.scratch[:0] // indices into p.conns
 	for i, cn := range p.conns {
@@ -93,7 +112,7 @@ func (p *Peer) gossip(m *Message, ttl, hops, fanout int, ex Exclude, from int) i
 	}
 	for _, i := range c {
 		cn := &p.conns[i]
-		s.transmit(p, cn.peer, cn.region, m, int32(ttl), int32(hops))
+		s.transmit(p, cn.peer, cn.region, m, int32(ttl), int32(hops), parent)
 	}
 	return len(c)
 }
@@ -106,8 +125,9 @@ func (p *Peer) Broadcast(m *Message, ttl, hops int, ex Exclude) int {
 // transmit puts a message on the wire to peer to, in region toRegion: it
 // occupies the sender's uplink, may be lost or cut by a partition, and
 // arrives after a one-way delay. It does not touch the receiver's Peer,
-// whose cache line the arrival will need only later.
-func (s *Sim) transmit(from *Peer, to, toRegion int32, m *Message, ttl, hops int32) {
+// whose cache line the arrival will need only later. parent is the path
+// record of the copy forwarded (0 for a fresh send).
+func (s *Sim) transmit(from *Peer, to, toRegion int32, m *Message, ttl, hops int32, parent uint32) {
 	c := &s.counters[m.kind]
 	size := int64(m.Size)
 	c.Sent++
@@ -139,7 +159,26 @@ func (s *Sim) transmit(from *Peer, to, toRegion int32, m *Message, ttl, hops int
 		return
 	}
 	at := done + s.net.oneWay(from.region, int(toRegion), s.rng)
-	s.q.push(at, event{kind: evArrive, msg: m, peer: to, from: int32(from.id), tag: hopTag(ttl, hops), timer: uint64(seq)})
+	ref := seq
+	if s.paths && s.recordsPaths(m.kind) {
+		ref = s.pathNode(from.id, parent, seq)
+	}
+	s.q.push(at, event{kind: evArrive, msg: m, peer: to, from: int32(from.id), tag: hopTag(ttl, hops), timer: uint64(ref)})
+}
+
+// count counts a copy of m from one peer to another as sent, as transmit
+// does inline, and returns its counter and observation number.
+func (s *Sim) count(from *Peer, to int32, m *Message, hops int32) (*Counter, uint32) {
+	c := &s.counters[m.kind]
+	c.Sent++
+	c.SentBytes += int64(m.Size)
+	from.stats.Sent++
+	from.stats.SentBytes += int64(m.Size)
+	var seq uint32
+	if s.obs {
+		seq = s.observeSend(m, from.id, int(to), hops)
+	}
+	return c, seq
 }
 
 // drop counts a lost copy of m (seq numbers it while observing).
@@ -158,7 +197,7 @@ func (s *Sim) arrive(ev *event) {
 	p := s.peers[ev.peer]
 	if !p.online {
 		_, hops := ev.ttlHops()
-		s.drop(ev.msg, &s.counters[ev.msg.kind].DroppedOffline, int(ev.from), p.id, DropReceiverOffline, uint32(ev.timer), int(hops))
+		s.drop(ev.msg, &s.counters[ev.msg.kind].DroppedOffline, int(ev.from), p.id, DropReceiverOffline, s.copySeq(ev.msg, uint32(ev.timer)), int(hops))
 		return
 	}
 	for i := range p.conns {
@@ -168,7 +207,7 @@ func (s *Sim) arrive(ev *event) {
 		}
 	}
 	ttl, hops := ev.ttlHops()
-	d := Delivery{Msg: ev.msg, From: int(ev.from), TTL: int(ttl), Hops: int(hops), Arrived: s.now, seq: uint32(ev.timer)}
+	d := Delivery{Msg: ev.msg, From: int(ev.from), TTL: int(ttl), Hops: int(hops), Arrived: s.now, ref: uint32(ev.timer)}
 	if p.busy {
 		if p.head > 0 && p.head == len(p.inbox) {
 			p.inbox, p.head = p.inbox[:0], 0
@@ -240,7 +279,7 @@ func (s *Sim) finish(p *Peer, ok bool) error {
 		handled := false
 		ki := int(m.kind)
 		w, bit := ki>>6, uint64(1)<<(uint(ki)&63)
-		for i := 0; i < len(p.services) && err == nil; i++ {
+		for i := 0; i < len(p.services) && err == nil && !p.crashed; i++ {
 			e := &p.services[i]
 			if (w == 0 && e.mask0&bit != 0) || (w > 0 && w < len(e.mask) && e.mask[w]&bit != 0) {
 				handled = true

@@ -44,9 +44,10 @@ const (
 	DropLoss                       // lost on the link
 	DropPartition                  // the link was cut by a partition
 	DropReceiverOffline            // the receiver was offline when it arrived or while it waited
+	DropDisconnected               // sent to a peer the sender was no longer connected to
 )
 
-var dropNames = [...]string{"", "sender offline", "loss", "partition", shiviz.ReceiverOffline}
+var dropNames = [...]string{"", "sender offline", "loss", "partition", shiviz.ReceiverOffline, "disconnected"}
 
 // String is the reason as the trace and the counters name it.
 func (r DropReason) String() string {
@@ -189,10 +190,10 @@ var receiptEvents = [...]string{EntryDelivered: "deliver", EntryUnhandled: "unha
 // observeReceipt records what peer p did with the copy it just processed.
 func (s *Sim) observeReceipt(p *Peer, d *Delivery, k EntryKind) {
 	if s.trace != nil {
-		s.trace.msg(s, receiptEvents[k], d.Msg, d.From, p.id, d.Hops, d.seq, "")
+		s.trace.msg(s, receiptEvents[k], d.Msg, d.From, p.id, d.Hops, s.copySeq(d.Msg, d.ref), "")
 	}
 	if h := s.hist; h != nil {
-		h.add(Entry{T: s.now, Kind: k, Msg: d.Msg, Peer: int32(p.id), Other: int32(d.From), Hops: int32(d.Hops), Send: h.sendIndex(d.seq)})
+		h.add(Entry{T: s.now, Kind: k, Msg: d.Msg, Peer: int32(p.id), Other: int32(d.From), Hops: int32(d.Hops), Send: h.sendIndex(s.copySeq(d.Msg, d.ref))})
 	}
 }
 

@@ -51,6 +51,10 @@ func (s *Sim) Disconnect(a, b int) {
 	}
 	if pa.removeConn(b) {
 		pb.removeConn(a)
+		if s.severed == nil {
+			s.severed = map[uint64]struct{}{}
+		}
+		s.severed[linkKey(a, b)] = struct{}{}
 		s.traceConn("disconnect", a, b)
 	}
 }

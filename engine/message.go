@@ -50,7 +50,10 @@ type Delivery struct {
 	Arrived float64 // when it reached the peer's inbound queue
 	First   bool    // first accepted copy of this ID at this peer
 
-	seq uint32 // the send's number while observing (see observeSend), else 0
+	// ref is the copy's path record (see pathNode) when the paths of its
+	// kind are recorded, else the send's number while observing (see
+	// observeSend), else 0; copySeq reads the number either way.
+	ref uint32
 }
 
 // Forwardable reports whether the TTL allows another hop.

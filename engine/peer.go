@@ -40,6 +40,7 @@ type Peer struct {
 	online   bool
 	busy     bool
 	keepHeld bool
+	crashed  bool
 	epoch    int64 // bumped when the peer goes offline, voiding its pending work
 	id       int
 	dnMsPerB float64 // ms per byte on the downlink
@@ -95,6 +96,9 @@ func (p *Peer) Region() string { return p.sim.net.regions[p.region] }
 
 // Online reports whether the peer is up.
 func (p *Peer) Online() bool { return p.online }
+
+// Crashed reports whether the peer has crashed (see Crash).
+func (p *Peer) Crashed() bool { return p.crashed }
 
 // Upload and Download are the peer's bandwidths in bits per second.
 func (p *Peer) Upload() float64   { return bandwidth(p.upMsPerB) }
@@ -193,6 +197,9 @@ func (p *Peer) addService(svc Service) {
 }
 
 func (p *Peer) start() error {
+	if p.crashed {
+		return nil
+	}
 	for _, e := range p.services {
 		if err := e.svc.Start(p); err != nil {
 			return &RunError{T: p.sim.now, Peer: p.id, Err: fmt.Errorf("%s: start: %w", e.svc.Name(), err)}
@@ -258,21 +265,53 @@ func (s *Sim) Types() []string { return append([]string(nil), s.typeNames[1:]...
 // SetOnline brings the peer up or down. Going down drops its inbound queue
 // (counted as dropped) and voids the message being processed; services that
 // implement OnlineObserver are told either way.
+//
+// An offline peer is cut off from the network, not stopped: no message
+// reaches it, so no validation step or message handler runs, and what it
+// sends is dropped (DroppedOffline), but its services' timers keep firing
+// (a downtime service's timer brings it back; a protocol's timers go on
+// counting time) and its services may act on them. A peer that stops for
+// good is crashed (Crash). Bringing a crashed peer up is an error.
 func (p *Peer) SetOnline(up bool) error {
 	if p.online == up {
 		return nil
 	}
+	if up && p.crashed {
+		return fmt.Errorf("peer %d has crashed: a crashed peer never comes back (take it offline with downtime instead to bring it back later)", p.id)
+	}
+	p.setOnline(up)
+	return p.notify(up)
+}
+
+// Crash stops the peer for good at the current time: it goes offline (its
+// inbound queue and the message it was processing are dropped) and does
+// nothing more: no handler, validation step or timer of it runs again
+// (pending timers die out unfired), its services are not told (a crash
+// gives no warning), and it never comes back. Crashing it again does
+// nothing.
+func (p *Peer) Crash() {
+	if p.crashed {
+		return
+	}
+	p.crashed = true
+	if p.online {
+		p.setOnline(false)
+	}
+}
+
+// setOnline changes the state, dropping the inbound queue on the way down.
+func (p *Peer) setOnline(up bool) {
 	s := p.sim
 	p.online = up
 	if !up {
 		p.epoch++
 		if p.busy {
-			s.drop(p.cur.Msg, &s.counters[p.cur.Msg.kind].DroppedOffline, p.cur.From, p.id, DropReceiverOffline, p.cur.seq, p.cur.Hops)
+			s.drop(p.cur.Msg, &s.counters[p.cur.Msg.kind].DroppedOffline, p.cur.From, p.id, DropReceiverOffline, s.copySeq(p.cur.Msg, p.cur.ref), p.cur.Hops)
 			p.busy = false
 		}
 		for i := p.head; i < len(p.inbox); i++ {
 			d := &p.inbox[i]
-			s.drop(d.Msg, &s.counters[d.Msg.kind].DroppedOffline, d.From, p.id, DropReceiverOffline, d.seq, d.Hops)
+			s.drop(d.Msg, &s.counters[d.Msg.kind].DroppedOffline, d.From, p.id, DropReceiverOffline, s.copySeq(d.Msg, d.ref), d.Hops)
 			p.inbox[i] = Delivery{}
 		}
 		p.inbox, p.head = p.inbox[:0], 0
@@ -280,6 +319,11 @@ func (p *Peer) SetOnline(up bool) error {
 	if s.obs {
 		s.observeState(p.id, up)
 	}
+}
+
+// notify tells the services that implement OnlineObserver.
+func (p *Peer) notify(up bool) error {
+	s := p.sim
 	for _, e := range p.services {
 		if o, ok := e.svc.(OnlineObserver); ok {
 			var err error

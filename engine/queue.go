@@ -21,7 +21,8 @@ const (
 // event is the payload of a scheduled event. It lives in a slab indexed by
 // the heap's keys, so moving keys around the heap never copies it. It is
 // kept to 64 bytes, one cache line: an arrival packs its TTL and hop count
-// into tag (see hopTag), which other kinds use for an epoch or a timer tag.
+// into tag (see hopTag), which other kinds use for an epoch or a timer tag,
+// and its copy's ref (see Delivery) into timer, a timer's id otherwise.
 type event struct {
 	msg   *Message
 	svc   Service

@@ -23,6 +23,10 @@ type Config struct {
 	// MaxEvents bounds the events processed over the simulation's life
 	// (0: no bound), so that a runaway script ends with a clear error.
 	MaxEvents uint64
+	// StrictLinks makes a send to a peer the sender is no longer connected
+	// to (the connection was closed during the run) an error instead of a
+	// message counted as DroppedDisconnected.
+	StrictLinks bool
 }
 
 // Sim is one simulation. It is not safe for concurrent use, except
@@ -55,6 +59,13 @@ type Sim struct {
 	lossy      bool
 	linkLoss   map[uint64]float64
 	partitions []*partition
+	severed    map[uint64]struct{} // links closed during the run (see SendHop)
+
+	paths     bool       // some kind's paths are recorded (see RecordPaths)
+	pathKind  []bool     // per kind index
+	pathNodes []pathNode // node 0 stands for "no node"
+	coinKey   [2]uint64  // the common coin's secret (see CommonCoin)
+	coinReady bool
 
 	scratch []int32
 	trace   *tracer
@@ -239,6 +250,9 @@ func (s *Sim) step() error {
 			}
 		}
 		p := s.peers[ev.peer]
+		if p.crashed {
+			return nil // a crashed peer does nothing, and its timers die out
+		}
 		if e := ev.svc.Timer(p, ev.tag); e != nil {
 			err = &RunError{T: t, Peer: p.id, Err: e}
 		}
@@ -284,10 +298,11 @@ type Counter struct {
 	Delivered, DeliveredBytes int64 // accepted and handed to at least one service
 	Unhandled                 int64 // accepted, but no service takes the kind
 	Rejected                  int64 // refused by the receiver's validation step
-	Dropped, DroppedBytes     int64 // lost, partitioned, or a peer was offline
+	Dropped, DroppedBytes     int64 // lost, partitioned, a peer was offline, or the link was closed
 	DroppedOffline            int64
 	DroppedLoss               int64
 	DroppedPartition          int64
+	DroppedDisconnected       int64 // sent to a peer the sender had been connected to earlier
 }
 
 // Kinds lists the message kinds seen so far, in the order first used.
@@ -316,6 +331,7 @@ func (s *Sim) Total() Counter {
 		t.DroppedOffline += c.DroppedOffline
 		t.DroppedLoss += c.DroppedLoss
 		t.DroppedPartition += c.DroppedPartition
+		t.DroppedDisconnected += c.DroppedDisconnected
 	}
 	return t
 }

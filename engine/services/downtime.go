@@ -60,7 +60,7 @@ func (r *RandomDowntime) Timer(p *engine.Peer, tag int64) error {
 type Window struct{ From, Until float64 }
 
 // ScheduledDowntime takes its peer offline during fixed windows; a window
-// that never ends is a crash.
+// that never ends is a crash (engine.Peer.Crash): the peer stops for good.
 type ScheduledDowntime struct {
 	engine.Base
 	Windows []Window
@@ -100,5 +100,9 @@ func (s *ScheduledDowntime) Start(p *engine.Peer) error {
 }
 
 func (s *ScheduledDowntime) Timer(p *engine.Peer, tag int64) error {
+	if tag%2 == 0 && math.IsInf(s.Windows[tag/2].Until, 1) {
+		p.Crash()
+		return nil
+	}
 	return p.SetOnline(tag%2 == 1)
 }

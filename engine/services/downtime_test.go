@@ -86,7 +86,8 @@ func TestRandomDowntimeFractionOnline(t *testing.T) {
 	}
 }
 
-// ScheduledDowntime takes its peer down exactly during its windows.
+// ScheduledDowntime takes its peer down exactly during its windows; a
+// window that never ends crashes it.
 func TestScheduledDowntimeWindows(t *testing.T) {
 	s := engine.New(engine.Config{})
 	d, err := services.NewScheduledDowntime([]services.Window{{From: 100, Until: 200}, {From: 300, Until: math.Inf(1)}})
@@ -107,8 +108,8 @@ func TestScheduledDowntimeWindows(t *testing.T) {
 		if err := s.Run(c.until); err != nil {
 			t.Fatal(err)
 		}
-		if p.Online() != c.online {
-			t.Errorf("run until %v: online %v, want %v", c.until, p.Online(), c.online)
+		if p.Online() != c.online || p.Crashed() != (c.until > 300) {
+			t.Errorf("run until %v: online %v crashed %v, want online %v", c.until, p.Online(), p.Crashed(), c.online)
 		}
 	}
 	for _, bad := range [][]services.Window{{{From: 5, Until: 5}}, {{From: -1, Until: 5}}, {{From: 0, Until: 10}, {From: 5, Until: 20}}} {
