@@ -1,0 +1,312 @@
+package store
+
+import (
+	"bytes"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func sampleRuns(sweep int64) []*Run {
+	return []*Run{
+		{SweepID: sweep, ScriptSHA256: "abc", Params: []Param{{"fanout", "3"}, {"loss", "0.1"}, {"mode", "push"}}, Seed: 1,
+			Status: OK, Wall: 0.5, Events: 100, Delivered: 90,
+			Rows: []Row{
+				{{"coverage", 0.9}, {"p95", int64(120)}, {"ok", true}, {"label", "a"}, {"none", nil}},
+				{{"coverage", 1.0}, {"p95", int64(80)}, {"ok", false}, {"label", "b"}},
+			}},
+		{SweepID: sweep, ScriptSHA256: "abc", Params: []Param{{"fanout", "4"}, {"loss", "0.1"}, {"mode", "push"}}, Seed: 2,
+			Status: Error, Err: "x.star:3:5: boom", ErrAt: "x.star:3"},
+		{SweepID: sweep, ScriptSHA256: "abc", Params: []Param{{"fanout", "4"}, {"loss", "0.1"}, {"mode", "push"}}, Seed: 3,
+			Status: Interrupted},
+	}
+}
+
+func open(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "r.db")
+	s := open(t, path)
+	id, err := s.AddSweep(Sweep{Script: "x.star", ScriptSHA256: "abc", Command: "p2prepl sweep x.star", Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Writer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range sampleRuns(id) {
+		w.Put(r)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	r, err := OpenRead(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	runs, err := r.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sampleRuns(id)
+	if len(runs) != len(want) {
+		t.Fatalf("%d runs, want %d", len(runs), len(want))
+	}
+	for i, got := range runs {
+		w := want[i]
+		if got.Script != "x.star" || got.Seed != w.Seed || got.Status != w.Status || got.Err != w.Err || got.ErrAt != w.ErrAt ||
+			got.Events != w.Events || got.Delivered != w.Delivered || !reflect.DeepEqual(got.Params, w.Params) {
+			t.Errorf("run %d: got %+v, want %+v", i, got, w)
+		}
+		// None fields are not stored: a row lists what it recorded.
+		var wrows []Row
+		for _, row := range w.Rows {
+			var nr Row
+			for _, f := range row {
+				if f.Value != nil {
+					nr = append(nr, f)
+				}
+			}
+			wrows = append(wrows, nr)
+		}
+		if !reflect.DeepEqual(got.Rows, wrows) {
+			t.Errorf("run %d rows: got %v, want %v", i, got.Rows, wrows)
+		}
+	}
+
+	// The results view: plain SQL, typed columns, only successful runs.
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	var mean float64
+	if err := db.QueryRow(`SELECT count(*), avg(coverage) FROM results WHERE fanout = 3 AND loss = 0.1`).Scan(&n, &mean); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 || mean != 0.95 {
+		t.Errorf("results view: count %d mean %v, want 2 and 0.95", n, mean)
+	}
+	var failed int
+	if err := db.QueryRow(`SELECT count(*) FROM runs WHERE status = 'error' AND fanout = 4`).Scan(&failed); err != nil {
+		t.Fatal(err)
+	}
+	if failed != 1 {
+		t.Errorf("runs view: %d failed runs, want 1", failed)
+	}
+}
+
+func TestDoneAndReplace(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "r.db"))
+	id, _ := s.AddSweep(Sweep{Script: "x.star", ScriptSHA256: "abc"})
+	runs := sampleRuns(id)
+	if err := s.Put(runs...); err != nil {
+		t.Fatal(err)
+	}
+	done, err := s.Done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(done) != 3 || done[runs[0].Key()] != OK || done[runs[2].Key()] != Interrupted {
+		t.Fatalf("done = %v", done)
+	}
+	// The interrupted run, run again, replaces the old one and its rows.
+	again := *runs[2]
+	again.Status, again.Rows = OK, []Row{{{"coverage", 0.5}}}
+	if err := s.Put(&again); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 {
+		t.Fatalf("%d runs after replacing one, want 3", len(all))
+	}
+	last := all[2]
+	if last.Seed != 3 || last.Status != OK || len(last.Rows) != 1 {
+		t.Errorf("replaced run: %+v", last)
+	}
+}
+
+func TestCopyIsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	var shards []string
+	for i := 0; i < 2; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("%d.db", i))
+		s := open(t, p)
+		id, _ := s.AddSweep(Sweep{Script: "x.star", ScriptSHA256: "abc", Shard: fmt.Sprintf("%d/2", i)})
+		runs := sampleRuns(id)
+		for _, r := range runs {
+			r.Seed += uint64(10 * i)
+		}
+		if err := s.Put(runs...); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		shards = append(shards, p)
+	}
+	dst := open(t, filepath.Join(dir, "merged.db"))
+	for round := 0; round < 2; round++ {
+		for _, p := range shards {
+			src, err := OpenRead(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sw, _ := src.Sweeps()
+			runs, err := src.Runs()
+			if err != nil {
+				t.Fatal(err)
+			}
+			src.Close()
+			if _, err := dst.Copy(sw, runs); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	runs, _ := dst.Runs()
+	sweeps, _ := dst.Sweeps()
+	if len(runs) != 6 || len(sweeps) != 2 {
+		t.Errorf("merged twice: %d runs, %d sweeps; want 6 and 2", len(runs), len(sweeps))
+	}
+}
+
+func TestWriterConcurrent(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "r.db"))
+	id, _ := s.AddSweep(Sweep{Script: "x.star", ScriptSHA256: "abc"})
+	w, err := s.Writer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				w.Put(&Run{SweepID: id, ScriptSHA256: "abc", Params: []Param{{"g", fmt.Sprint(g)}}, Seed: uint64(i), Status: OK,
+					Rows: []Row{{{"i", int64(i)}, {fmt.Sprintf("col%d", i%3), float64(g)}}}})
+			}
+		}()
+	}
+	wg.Wait()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 200 {
+		t.Fatalf("%d runs, want 200", len(runs))
+	}
+}
+
+// A file that is not a store is refused with a clear error and left
+// byte for byte as it was.
+func TestRefusesForeignAndDamagedFiles(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.db")
+	s := open(t, good)
+	id, _ := s.AddSweep(Sweep{Script: "x.star", ScriptSHA256: "abc"})
+	var many []*Run
+	for i := 0; i < 300; i++ {
+		many = append(many, &Run{SweepID: id, ScriptSHA256: "abc", Seed: uint64(i), Status: OK,
+			Rows: []Row{{{"v", strings.Repeat("x", 200)}}}})
+	}
+	if err := s.Put(many...); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	goodBytes, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	foreign := filepath.Join(dir, "foreign.db")
+	db, err := sql.Open("sqlite", "file:"+foreign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE customers (name TEXT); INSERT INTO customers VALUES ('ann')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	damaged := append([]byte(nil), goodBytes...)
+	for i := 4096 * 2; i < len(damaged) && i < 4096*6; i++ {
+		damaged[i] = 0xA5
+	}
+
+	cases := []struct {
+		name, want string
+		data       []byte
+	}{
+		{"text.db", "not an SQLite database", []byte("fanout,coverage\n3,0.9\n")},
+		{"truncated.db", "not an SQLite database", []byte("SQLite")},
+		{"damaged.db", "damaged", damaged},
+	}
+	for _, c := range cases {
+		p := filepath.Join(dir, c.name)
+		if err := os.WriteFile(p, c.data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases = append(cases, struct {
+		name, want string
+		data       []byte
+	}{"foreign.db", "another application", nil})
+	newer := filepath.Join(dir, "newer.db")
+	os.WriteFile(newer, goodBytes, 0o644)
+	db, _ = sql.Open("sqlite", "file:"+newer)
+	if _, err := db.Exec(`UPDATE meta SET value = '9' WHERE key = 'schema_version'`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	cases = append(cases, struct {
+		name, want string
+		data       []byte
+	}{"newer.db", "newer p2prepl", nil})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := filepath.Join(dir, c.name)
+			before, _ := os.ReadFile(p)
+			for _, openFn := range []func(string) (*Store, error){Open, OpenRead} {
+				s, err := openFn(p)
+				if err == nil {
+					s.Close()
+					t.Fatalf("%s opened", c.name)
+				}
+				if !strings.Contains(err.Error(), c.want) || !errors.Is(err, ErrNotStore) || !strings.Contains(err.Error(), p) {
+					t.Errorf("error %q should name the file and say %q", err, c.want)
+				}
+			}
+			after, _ := os.ReadFile(p)
+			if !bytes.Equal(before, after) {
+				t.Errorf("%s was modified", c.name)
+			}
+			if _, err := os.Stat(p + "-wal"); err == nil {
+				t.Errorf("%s got a WAL file", c.name)
+			}
+		})
+	}
+}
