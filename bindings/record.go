@@ -1,0 +1,132 @@
+package bindings
+
+import (
+	"errors"
+	"fmt"
+
+	"go.starlark.net/resolve"
+	"go.starlark.net/starlark"
+	"go.starlark.net/syntax"
+)
+
+// A run's results are rows of named values that the script records with
+// record(name = value, ...). They are kept by the Env; `p2prepl run
+// --results FILE` writes them, and a sweep stores them per run.
+
+// Field is one named value of a recorded row: nil, int64, float64, string
+// or bool.
+type Field struct {
+	Name  string
+	Value any
+}
+
+// Row is one row given to record(), its fields in the order written.
+type Row []Field
+
+const recordDoc = `record(**values) -> None
+
+Records one row of named results of this run: record(coverage = 0.97,
+p95 = 120, agree = True). Values are int, float, string, bool or None.
+Call it as often as you like (one row per call, e.g. one per seed or per
+time step); columns are the names, in the order first seen.
+
+p2prepl run prints nothing for it unless asked: --results FILE.csv,
+FILE.json or FILE.db writes the rows. In a sweep, every run's rows go to
+the results store with the run's parameters and seed, so any script
+becomes a sweep cell by adding one record(...) line.`
+
+// recordArgs converts record's keyword arguments into a row.
+func recordArgs(args starlark.Tuple, kwargs []starlark.Tuple) (Row, error) {
+	if len(args) > 0 {
+		return nil, fmt.Errorf("record: takes name = value arguments only, e.g. record(coverage = c, p95 = p) (got %d positional)", len(args))
+	}
+	if len(kwargs) == 0 {
+		return nil, errors.New("record: give at least one name = value, e.g. record(coverage = c)")
+	}
+	row := make(Row, 0, len(kwargs))
+	for _, kv := range kwargs {
+		name := string(kv[0].(starlark.String))
+		v, err := plainValue(kv[1])
+		if err != nil {
+			return nil, fmt.Errorf("record: %s: %w", name, err)
+		}
+		row = append(row, Field{name, v})
+	}
+	return row, nil
+}
+
+// plainValue converts a recordable Starlark value to Go.
+func plainValue(v starlark.Value) (any, error) {
+	switch v := v.(type) {
+	case starlark.NoneType:
+		return nil, nil
+	case starlark.Bool:
+		return bool(v), nil
+	case starlark.Int:
+		i, ok := v.Int64()
+		if !ok {
+			return nil, fmt.Errorf("%s does not fit in 64 bits; record it as a float or a string", v.BigInt().Text(10))
+		}
+		return i, nil
+	case starlark.Float:
+		return float64(v), nil
+	case starlark.String:
+		return string(v), nil
+	}
+	return nil, fmt.Errorf("is a %s; record takes int, float, string, bool or None (one value per column)", v.Type())
+}
+
+func builtinRecord(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	row, err := recordArgs(args, kwargs)
+	if err != nil {
+		return nil, err
+	}
+	e := envOf(thread)
+	e.mu.Lock()
+	e.recorded = append(e.recorded, row)
+	e.mu.Unlock()
+	return starlark.None, nil
+}
+
+// Recorded returns the rows record() has collected so far (the Env keeps
+// them; do not modify).
+func (e *Env) Recorded() []Row {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.recorded
+}
+
+// Costs reports what the simulations the Env created have done so far:
+// events processed and messages delivered, summed over all of them.
+func (e *Env) Costs() (events, delivered uint64) {
+	e.mu.Lock()
+	sims := e.sims
+	e.mu.Unlock()
+	for _, s := range sims {
+		events += s.sim.Events()
+		delivered += uint64(s.sim.Total().Delivered)
+	}
+	return events, delivered
+}
+
+// ErrorPos returns the script position (file:line:col) an error from
+// ExecFile points at, or "" when it has none.
+func ErrorPos(err error) string {
+	var se syntax.Error
+	if errors.As(err, &se) {
+		return se.Pos.String()
+	}
+	var rl resolve.ErrorList
+	if errors.As(err, &rl) && len(rl) > 0 {
+		return rl[0].Pos.String()
+	}
+	pos := ""
+	for x := err; x != nil; x = errors.Unwrap(x) {
+		if ee, ok := x.(*starlark.EvalError); ok {
+			if p := innermostPos(ee.CallStack); p != "" {
+				pos = p
+			}
+		}
+	}
+	return pos
+}
