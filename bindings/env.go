@@ -89,6 +89,9 @@ type Env struct {
 	runs    []*runState               // simulations inside sim.run / sim.step
 	outputs []io.Closer               // files opened for scripts (traces)
 	runWall time.Duration             // wall time spent inside sim.run / sim.step
+
+	recorded []Row         // rows given to record()
+	sims     []*Simulation // every simulation created, for Costs
 }
 
 type moduleEntry struct {

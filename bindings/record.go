@@ -7,6 +7,8 @@ import (
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
 	"go.starlark.net/syntax"
+
+	"github.com/p2prepl/p2prepl/bindings/api"
 )
 
 // A run's results are rows of named values that the script records with
@@ -34,6 +36,10 @@ p2prepl run prints nothing for it unless asked: --results FILE.csv,
 FILE.json or FILE.db writes the rows. In a sweep, every run's rows go to
 the results store with the run's parameters and seed, so any script
 becomes a sweep cell by adding one record(...) line.`
+
+func init() {
+	api.Register(api.Function("record", recordDoc, builtinRecord))
+}
 
 // recordArgs converts record's keyword arguments into a row.
 func recordArgs(args starlark.Tuple, kwargs []starlark.Tuple) (Row, error) {

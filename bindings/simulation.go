@@ -152,6 +152,9 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 		e.mu.Unlock()
 	}
 	e.current = s
+	e.mu.Lock()
+	e.sims = append(e.sims, s)
+	e.mu.Unlock()
 	return s, nil
 }
 
