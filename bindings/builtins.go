@@ -25,7 +25,8 @@ func init() {
 
 Reads a command-line parameter given with --set name=VALUE, converted to
 the type of default (int, float, bool or string; a default of None gives
-the string). Without --set name=..., returns default.
+the string). Without --set name=..., returns default. param("seed", d)
+also follows --seed (and the seed of each run of a sweep).
 
   n = param("n", 100)           # p2prepl run x.star --set n=1000
   strict = param("strict", False)`, builtinParam),
@@ -59,6 +60,11 @@ func builtinParam(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	}
 	e := envOf(thread)
 	raw, ok := e.opts.Params[name]
+	if !ok && name == "seed" && e.opts.SeedSet {
+		// param("seed", d) follows --seed, so that scripts that seed
+		// their simulation this way vary with --seed and in sweeps.
+		raw, ok = strconv.FormatUint(e.opts.Seed, 10), true
+	}
 	if !ok {
 		return dflt, nil
 	}

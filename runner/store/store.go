@@ -6,7 +6,8 @@
 // Tables (schema version 1):
 //
 //	meta    key, value: app = p2prepl-results, schema_version
-//	sweep   id, script, script_sha256, command, version, started, shard
+//	sweep   id, script, script_sha256, command, version, started, shard,
+//	        max_steps, max_events, timeout_s
 //	run     id, sweep_id, script_sha256, params (JSON of the exact --set
 //	        strings), seed, status, error, error_at, wall_s, events,
 //	        delivered, finished, output
@@ -89,6 +90,10 @@ type Sweep struct {
 	Version      string // p2prepl version
 	Started      time.Time
 	Shard        string // "i/K", or "" for a whole sweep
+	// The limits of each run (zero: the default), for the command that
+	// reproduces a run alone.
+	MaxSteps, MaxEvents uint64
+	Timeout             time.Duration
 }
 
 // Run is one run: its inputs, how it ended, what it cost and what it
@@ -320,7 +325,10 @@ CREATE TABLE sweep (
 	command TEXT NOT NULL,
 	version TEXT NOT NULL,
 	started TEXT NOT NULL,
-	shard TEXT NOT NULL DEFAULT ''
+	shard TEXT NOT NULL DEFAULT '',
+	max_steps INTEGER NOT NULL DEFAULT 0,
+	max_events INTEGER NOT NULL DEFAULT 0,
+	timeout_s REAL NOT NULL DEFAULT 0
 );
 CREATE TABLE run (
 	id INTEGER PRIMARY KEY,
@@ -537,8 +545,9 @@ func (s *Store) AddSweep(sw Sweep) (int64, error) {
 	if sw.Started.IsZero() {
 		sw.Started = time.Now()
 	}
-	res, err := s.db.Exec(`INSERT INTO sweep (script, script_sha256, command, version, started, shard) VALUES (?, ?, ?, ?, ?, ?)`,
-		sw.Script, sw.ScriptSHA256, sw.Command, sw.Version, sw.Started.UTC().Format(time.RFC3339Nano), sw.Shard)
+	res, err := s.db.Exec(`INSERT INTO sweep (script, script_sha256, command, version, started, shard, max_steps, max_events, timeout_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sw.Script, sw.ScriptSHA256, sw.Command, sw.Version, sw.Started.UTC().Format(time.RFC3339Nano), sw.Shard,
+		int64(sw.MaxSteps), int64(sw.MaxEvents), sw.Timeout.Seconds())
 	if err != nil {
 		return 0, s.wrap(err)
 	}
@@ -853,7 +862,7 @@ func (w *Writer) Close() error {
 
 // Sweeps returns the sweeps in the store, oldest first.
 func (s *Store) Sweeps() ([]Sweep, error) {
-	rows, err := s.db.Query(`SELECT id, script, script_sha256, command, version, started, shard FROM sweep ORDER BY id`)
+	rows, err := s.db.Query(`SELECT id, script, script_sha256, command, version, started, shard, max_steps, max_events, timeout_s FROM sweep ORDER BY id`)
 	if err != nil {
 		return nil, s.wrap(err)
 	}
@@ -862,9 +871,13 @@ func (s *Store) Sweeps() ([]Sweep, error) {
 	for rows.Next() {
 		var sw Sweep
 		var started string
-		if err := rows.Scan(&sw.ID, &sw.Script, &sw.ScriptSHA256, &sw.Command, &sw.Version, &started, &sw.Shard); err != nil {
+		var steps, events int64
+		var timeout float64
+		if err := rows.Scan(&sw.ID, &sw.Script, &sw.ScriptSHA256, &sw.Command, &sw.Version, &started, &sw.Shard, &steps, &events, &timeout); err != nil {
 			return nil, s.wrap(err)
 		}
+		sw.MaxSteps, sw.MaxEvents = uint64(steps), uint64(events)
+		sw.Timeout = time.Duration(timeout * float64(time.Second))
 		sw.Started, _ = time.Parse(time.RFC3339Nano, started)
 		out = append(out, sw)
 	}
