@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -176,7 +175,7 @@ func paramNames(runs []*store.Run) []string {
 // view.
 func (r *Results) Table() (*table.Table, error) {
 	var ok []*store.Run
-	for _, run := range r.Runs {
+	for _, run := range r.sorted() {
 		if run.Status == store.OK {
 			ok = append(ok, run)
 		}
@@ -234,7 +233,7 @@ func (r *Results) RunsTable() (*table.Table, error) {
 	cols := append([]string{"run", "seed"}, params...)
 	cols = append(cols, "status", "error_at", "wall_s", "events", "delivered")
 	var rows [][]starlark.Value
-	for _, run := range r.Runs {
+	for _, run := range r.sorted() {
 		line := []starlark.Value{starlark.MakeInt64(run.ID), starlark.MakeUint64(run.Seed)}
 		pv := map[string]string{}
 		for _, p := range run.Params {
@@ -252,6 +251,75 @@ func (r *Results) RunsTable() (*table.Table, error) {
 		rows = append(rows, line)
 	}
 	return table.New(cols, rows)
+}
+
+// sorted returns the runs ordered by their parameters (numbers by value)
+// and seed, as a grid lists them.
+func (r *Results) sorted() []*store.Run {
+	names := paramNames(r.Runs)
+	runs := append([]*store.Run(nil), r.Runs...)
+	vals := make(map[*store.Run][]any, len(runs))
+	for _, run := range runs {
+		m := map[string]string{}
+		for _, p := range run.Params {
+			m[p.Name] = p.Value
+		}
+		v := make([]any, len(names))
+		for i, n := range names {
+			if s, ok := m[n]; ok {
+				v[i] = store.ParamValue(s)
+			}
+		}
+		vals[run] = v
+	}
+	sort.SliceStable(runs, func(i, j int) bool {
+		a, b := vals[runs[i]], vals[runs[j]]
+		for k := range a {
+			if c := compareValues(a[k], b[k]); c != 0 {
+				return c < 0
+			}
+		}
+		return runs[i].Seed < runs[j].Seed
+	})
+	return runs
+}
+
+// compareValues orders missing values first, then numbers by value, then
+// strings.
+func compareValues(a, b any) int {
+	rank := func(v any) int {
+		switch v.(type) {
+		case nil:
+			return 0
+		case int64, float64:
+			return 1
+		}
+		return 2
+	}
+	if ra, rb := rank(a), rank(b); ra != rb {
+		return ra - rb
+	}
+	switch a.(type) {
+	case int64, float64:
+		x, y := toF(a), toF(b)
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+		return 0
+	case string:
+		return strings.Compare(a.(string), b.(string))
+	}
+	return 0
+}
+
+func toF(v any) float64 {
+	if i, ok := v.(int64); ok {
+		return float64(i)
+	}
+	return v.(float64)
 }
 
 func toStarlark(v any) starlark.Value {
@@ -310,5 +378,29 @@ func ShellJoin(args []string) string {
 	return strings.Join(q, " ")
 }
 
-// ErrNoResults is returned when a store holds no runs.
-var ErrNoResults = errors.New("no runs")
+// RowsTable makes a table of recorded rows: the columns are the names in
+// the order first seen; a row lacking one has None there.
+func RowsTable(rows []store.Row) (*table.Table, error) {
+	var cols []string
+	pos := map[string]int{}
+	for _, row := range rows {
+		for _, f := range row {
+			if _, ok := pos[f.Name]; !ok {
+				pos[f.Name] = len(cols)
+				cols = append(cols, f.Name)
+			}
+		}
+	}
+	out := make([][]starlark.Value, len(rows))
+	for i, row := range rows {
+		line := make([]starlark.Value, len(cols))
+		for j := range line {
+			line[j] = starlark.None
+		}
+		for _, f := range row {
+			line[pos[f.Name]] = toStarlark(f.Value)
+		}
+		out[i] = line
+	}
+	return table.New(cols, out)
+}

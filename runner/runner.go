@@ -232,6 +232,10 @@ func (r *Runner) RunOne(ctx context.Context, t Task) Result {
 	return res
 }
 
+// ErrorLine is the file:line an error from a script points at ("" when
+// none).
+func ErrorLine(err error) string { return lineOf(bindings.ErrorPos(err)) }
+
 // lineOf cuts file:line:col to file:line.
 func lineOf(pos string) string {
 	if i := strings.LastIndexByte(pos, ':'); i > 0 && strings.Count(pos, ":") >= 2 {

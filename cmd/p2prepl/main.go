@@ -4,6 +4,8 @@
 //	p2prepl run FILE.star         run a script
 //	p2prepl -i FILE.star          run a script, then stay at the prompt
 //	p2prepl help [NAME]           show the documentation of a builtin
+//	p2prepl sweep FILE.star       run a grid of parameters x seeds into a results store
+//	p2prepl results STORE         read a results store
 //
 // Run `p2prepl --help` for the flags.
 package main
@@ -46,6 +48,10 @@ Usage:
   p2prepl help [NAME]              show the documentation of a builtin
                                    (p2prepl help simulation, p2prepl help dist.lognorm);
                                    without NAME, list every builtin
+  p2prepl sweep [flags] FILE.star  run FILE.star over a grid of parameters x seeds on
+                                   all cores into a results store (p2prepl sweep --help)
+  p2prepl results STORE            print, export or merge a results store
+                                   (p2prepl results --help)
 
 Flags (before or after FILE.star):
   --seed N          seed of every simulation whose script sets none (default 1)
@@ -58,6 +64,8 @@ Flags (before or after FILE.star):
   --timeout D       wall time allowed to the script (a Go duration: 90s, 10m;
                     default: none)
   --quiet           no progress line on stderr during long runs
+  --results FILE    write the rows the script record()s to FILE: .csv, .json,
+                    or .db (a results store, as p2prepl sweep writes)
   -i                after the script, open the REPL with its globals
   -h, --help        show this help
 
@@ -95,6 +103,10 @@ var dispatch = func(args []string, stdin io.ReadCloser, stdout, stderr io.Writer
 			return helpCommand(args[1:], stdout, stderr)
 		case "run":
 			return runCommand(args[1:], true, stdin, stdout, stderr)
+		case "sweep":
+			return sweepCommand(args[1:], stdout, stderr)
+		case "results":
+			return resultsCommand(args[1:], stdout, stderr)
 		}
 	}
 	return runCommand(args, false, stdin, stdout, stderr)
@@ -126,6 +138,7 @@ type config struct {
 	interactive bool
 	quiet       bool
 	timeout     time.Duration
+	results     string // --results FILE
 	opts        bindings.Options
 }
 
@@ -192,6 +205,7 @@ func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error
 	fs.BoolVar(&cfg.quiet, "quiet", false, "")
 	fs.DurationVar(&cfg.timeout, "timeout", 0, "")
 	fs.BoolVar(&cfg.interactive, "i", false, "")
+	fs.StringVar(&cfg.results, "results", "", "")
 
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -263,7 +277,17 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 	status := exitOK
 	if cfg.file != "" {
 		var globals starlark.StringDict
-		globals, status = runScript(env, cfg, stdin, out, stderr)
+		var runErr error
+		start := time.Now()
+		globals, status, runErr = runScript(env, cfg, stdin, out, stderr)
+		if cfg.results != "" {
+			if err := writeRunResults(env, cfg, runErr, time.Since(start), stderr); err != nil {
+				fmt.Fprintf(stderr, "p2prepl: --results: %v\n", err)
+				if status == exitOK {
+					status = exitScriptError
+				}
+			}
+		}
 		if status == exitOK && !cfg.interactive { // the REPL may read them later
 			for _, k := range env.UnusedParams() {
 				fmt.Fprintf(stderr, "p2prepl: warning: --set %s=... was never read (no param(%q) in the script)\n", k, k)
@@ -286,14 +310,14 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 
 // runScript executes cfg.file. On failure it prints the error and returns
 // a non-zero status, and the globals the script had defined so far.
-func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWriter, stderr io.Writer) (starlark.StringDict, int) {
+func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWriter, stderr io.Writer) (starlark.StringDict, int, error) {
 	var src any
 	name := cfg.file
 	if name == "-" {
 		data, err := io.ReadAll(stdin)
 		if err != nil {
 			fmt.Fprintf(stderr, "p2prepl: reading the script from stdin: %v\n", err)
-			return nil, exitScriptError
+			return nil, exitScriptError, err
 		}
 		name, src = "<stdin>", data
 	}
@@ -351,7 +375,7 @@ func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWri
 			}
 			fmt.Fprintln(stderr, msg)
 			fmt.Fprintln(stderr, bindings.FormatError(err))
-			return globals, exitScriptError
+			return globals, exitScriptError, err
 		}
 		if interrupted.Load() {
 			msg := "interrupted"
@@ -360,14 +384,14 @@ func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWri
 			}
 			fmt.Fprintln(stderr, msg)
 			fmt.Fprintln(stderr, bindings.FormatError(err))
-			return globals, exitInterrupted
+			return globals, exitInterrupted, err
 		}
 		fmt.Fprintln(stderr, bindings.FormatError(err))
 		var ie *bindings.InternalError
 		if errors.As(err, &ie) {
-			return globals, exitInternal
+			return globals, exitInternal, err
 		}
-		return globals, exitScriptError
+		return globals, exitScriptError, err
 	}
-	return globals, exitOK
+	return globals, exitOK, nil
 }

@@ -144,6 +144,7 @@ type Store struct {
 	path     string
 	db       *sql.DB
 	readOnly bool
+	tidy     func() // removes the sidecar files a read-only open made
 }
 
 // ErrNotStore is wrapped by the errors of files that are not results
@@ -193,11 +194,13 @@ func OpenRead(path string) (*Store, error) {
 	if err := check(path, false); err != nil {
 		return nil, err
 	}
+	tidy := tidySidecars(path)
 	db, err := openDB(path, true)
 	if err != nil {
+		tidy()
 		return nil, err
 	}
-	return &Store{path: path, db: db, readOnly: true}, nil
+	return &Store{path: path, db: db, readOnly: true, tidy: tidy}, nil
 }
 
 // Path is the file the store is in.
@@ -205,7 +208,13 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the store; the last connection to close folds the WAL back
 // into the file.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	err := s.db.Close()
+	if s.tidy != nil {
+		s.tidy()
+	}
+	return err
+}
 
 // dsn is the data source name for path: WAL, a busy timeout, and no fsync
 // per commit (a killed process loses nothing committed; a power cut may
