@@ -90,8 +90,10 @@ type Env struct {
 	outputs []io.Closer               // files opened for scripts (traces)
 	runWall time.Duration             // wall time spent inside sim.run / sim.step
 
-	recorded []Row         // rows given to record()
-	sims     []*Simulation // every simulation created, for Costs
+	recorded []Row          // rows given to record()
+	sims     []*Simulation  // every simulation created, for Costs
+	hooks    map[int]func() // OnInterrupt functions, by id
+	nextHook int
 }
 
 type moduleEntry struct {
@@ -320,6 +322,9 @@ func (e *Env) Interrupt() {
 	}
 	for t := range e.active {
 		t.Cancel(interruptReason)
+	}
+	for _, f := range e.hooks {
+		f()
 	}
 }
 

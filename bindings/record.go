@@ -25,12 +25,13 @@ type Field struct {
 // Row is one row given to record(), its fields in the order written.
 type Row []Field
 
-const recordDoc = `record(**values) -> None
+const recordDoc = `record(**values) -> records one row of named results of the run
 
 Records one row of named results of this run: record(coverage = 0.97,
 p95 = 120, agree = True). Values are int, float, string, bool or None.
 Call it as often as you like (one row per call, e.g. one per seed or per
-time step); columns are the names, in the order first seen.
+time step); columns are the names, in the order first seen. A results
+store keeps None as SQL NULL, the same as not recording the name.
 
 p2prepl run prints nothing for it unless asked: --results FILE.csv,
 FILE.json or FILE.db writes the rows. In a sweep, every run's rows go to

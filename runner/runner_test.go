@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/p2prepl/p2prepl/bindings"
 	"github.com/p2prepl/p2prepl/runner/store"
 )
 
@@ -52,11 +53,6 @@ func canon(t *testing.T, path string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func firstLine(s string) string {
-	l, _, _ := strings.Cut(s, "\n")
-	return l
 }
 
 func TestSameRowsWhateverJobsAndShards(t *testing.T) {
@@ -261,5 +257,18 @@ func TestGridParsing(t *testing.T) {
 	}
 	if len(all) != len(cells) {
 		t.Errorf("5 shards hold %d cells, want %d", len(all), len(cells))
+	}
+}
+
+func TestStarlark(t *testing.T) {
+	var out strings.Builder
+	dir := t.TempDir()
+	env := DefaultEnv(bindings.Options{OutDir: dir, Stdout: &out})
+	thread := env.NewThread("sweep.star")
+	if _, err := env.ExecFile(thread, "testdata/sweep.star", nil); err != nil {
+		t.Fatalf("%s\noutput:\n%s", bindings.FormatError(err), out.String())
+	}
+	if !strings.Contains(out.String(), "sweep: 1 of 2 runs failed; the first: testdata/cell.star:8:9: fail: planted failure at fanout 2\n  reproduce: p2prepl run testdata/cell.star --seed 1 --set fanout=2 --set fail_at=2") {
+		t.Errorf("output:\n%s", out.String())
 	}
 }
