@@ -221,7 +221,7 @@ func writeRunResults(env *bindings.Env, cfg *config, runErr error, wall time.Dur
 		if ext == ".json" {
 			text = t.JSON()
 		}
-		w, err := outfiles.CreateAtomic(cfg.results)
+		w, err := outfiles.Dir(filepath.Dir(cfg.results)).Create(filepath.Base(cfg.results))
 		if err != nil {
 			return err
 		}
