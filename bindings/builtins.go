@@ -37,8 +37,10 @@ also follows --seed (and the seed of each run of a sweep).
 
 Prints the documentation of x: a builtin, a module (dist, topology,
 random), a method (help(sim.run)), a value (help(sim), help(peer)), a unit
-(help(ms)) or one of your functions or services (its doc string). help()
-lists the builtins.`, builtinHelp),
+(help(ms)) or one of your functions or services (its doc string). A
+string names what to document: help("sim.run"), help("coverage") for a
+standard-library function, help("analysis") for a module,
+help("stdlib") for all of them. help() lists the builtins.`, builtinHelp),
 		api.Const("bps", "bps = 1: bandwidth is in bits per second; upload = 50 * Mbps.", starlark.MakeInt(1)),
 		api.Const("kbps", "kbps = 1000 bits per second; upload = 500 * kbps.", starlark.MakeInt(1_000)),
 		api.Const("Mbps", "Mbps = 1000000 bits per second; upload = 50 * Mbps.", starlark.MakeInt(1_000_000)),
@@ -109,7 +111,17 @@ func builtinHelp(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		for _, g := range sortedGlobals() {
 			fmt.Fprintf(&sb, "  %-20s %s\n", g.Name, api.FirstLine(g.Doc))
 		}
+		sb.WriteString("\nhelp(\"stdlib\") lists the standard library's modules and functions.\n")
 		fmt.Fprint(e.opts.Stdout, sb.String())
+		return starlark.None, nil
+	}
+	if name, ok := x.(starlark.String); ok {
+		// help("sim.run"), help("coverage"), help("stdlib"): by name
+		d, found := api.Lookup(string(name))
+		if !found {
+			d = fmt.Sprintf("no documentation for %q (help() lists the builtins, help(\"stdlib\") the standard library)", string(name))
+		}
+		fmt.Fprintln(e.opts.Stdout, d)
 		return starlark.None, nil
 	}
 	d := api.Doc(x)

@@ -64,7 +64,7 @@ func (t *ServiceType) Doc() string {
 	}
 	if t.docText != "" {
 		sb.WriteString("\n\n")
-		sb.WriteString(t.docText)
+		sb.WriteString(api.CleanDoc(t.docText))
 	}
 	if len(t.kinds) > 0 {
 		fmt.Fprintf(&sb, "\n\nHandles message kinds: %s", strings.Join(t.kinds, ", "))

@@ -10,6 +10,7 @@ import (
 	"go.starlark.net/starlarktest"
 
 	"github.com/p2prepl/p2prepl/bindings"
+	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/stdlib"
 )
 
@@ -55,6 +56,32 @@ func TestEveryModuleLoads(t *testing.T) {
 		thread := env.NewThread(m)
 		if _, err := thread.Load(thread, "@stdlib/"+filepath.ToSlash(m)); err != nil {
 			t.Errorf("%s: %s", m, bindings.FormatError(err))
+		}
+	}
+}
+
+// TestEveryExportHasADocString: help(f) and `p2prepl help f` show each
+// exported function's and service's own doc string, so none may lack one.
+// Other values (constants) are documented by their module's doc string.
+func TestEveryExportHasADocString(t *testing.T) {
+	mods, err := api.Library()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mods) < 10 {
+		t.Fatalf("the library documents %d modules; want every module of stdlib", len(mods))
+	}
+	for _, m := range mods {
+		if m.Doc == "" {
+			t.Errorf("%s has no module doc string", m.Path)
+		}
+		for _, mem := range m.Members {
+			if !mem.Own && mem.Kind != "value" {
+				t.Errorf("%s: %s %s has no doc string", m.Path, mem.Kind, mem.Name)
+			}
+			if mem.Kind == "value" && !strings.Contains(m.Doc, mem.Name) {
+				t.Errorf("%s: %s (a %s) is not described in the module's doc string", m.Path, mem.Name, mem.Value.Type())
+			}
 		}
 	}
 }

@@ -26,6 +26,13 @@
 //
 // Globals returns what was registered, for an environment's predeclared
 // names; Doc and Lookup answer help.
+//
+// Modules that scripts load rather than find predeclared (the standard
+// library) are documented through the same Lookup, Doc and Names: their
+// owner registers a loader with SetLibrary, which runs once, on the first
+// lookup that needs it, and indexes each module's exports by name
+// ("coverage", "check.agreement") and the module by its path
+// ("@stdlib/analysis.star", "analysis").
 package api
 
 import (
@@ -36,6 +43,8 @@ import (
 	"sync"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+	"go.starlark.net/syntax"
 )
 
 // Fn is the signature of every builtin implementation.
@@ -190,11 +199,8 @@ func addType(t typeDoc) {
 	types[t.typeName()] = t
 }
 
-// Lookup returns the documentation of a qualified name: a predeclared name
-// ("simulation"), a module member ("dist.norm"), a type ("peer"), or a
-// method or attribute under the type's name or its usual variable name
-// ("sim.run", "simulation.run", "peer.send", "self.after", "msg.hops").
-func Lookup(name string) (string, bool) {
+// lookupBuiltin looks name up among the declarations.
+func lookupBuiltin(name string) (string, bool) {
 	mu.RLock()
 	defer mu.RUnlock()
 	if d, ok := docs[name]; ok {
@@ -217,13 +223,31 @@ func Lookup(name string) (string, bool) {
 	return "", false
 }
 
+// Lookup returns the documentation of a name: a predeclared name
+// ("simulation"), a module member ("dist.norm"), a type ("peer"), a
+// method or attribute under the type's name or its usual variable name
+// ("sim.run", "simulation.run", "peer.send", "self.after", "msg.hops"),
+// or a name of the library registered with SetLibrary: "stdlib" (all of
+// it), a module ("analysis", "@stdlib/consensus/ben_or.star") or a name a
+// module exports ("coverage", "check.agreement").
+func Lookup(name string) (string, bool) {
+	if d, ok := lookupBuiltin(name); ok {
+		return d, true
+	}
+	return lookupLibrary(name)
+}
+
 // Names returns every documented name, sorted: predeclared names, module
-// members, types, and each type's attributes and methods under its usual
-// variable name ("sim.run").
+// members, types, each type's attributes and methods under its usual
+// variable name ("sim.run"), and the library's modules and exports.
 func Names() []string {
+	lib := libraryNames()
 	mu.RLock()
 	defer mu.RUnlock()
 	set := map[string]bool{}
+	for _, n := range lib {
+		set[n] = true
+	}
 	for n := range docs {
 		set[n] = true
 	}
@@ -278,11 +302,9 @@ func Doc(v starlark.Value) string {
 	case *callableModule:
 		return x.fullDoc()
 	case *starlark.Function:
-		sig := x.Name() + "(" + strings.Join(paramNames(x), ", ") + ")"
-		if x.Doc() == "" {
-			return sig + "\n\n(no doc string)"
-		}
-		return sig + "\n\n" + x.Doc()
+		return funcDoc(x)
+	case *starlarkstruct.Struct:
+		return structDoc(x)
 	case Documented:
 		return x.Doc()
 	case starlark.Int, starlark.Float:
@@ -317,21 +339,87 @@ func constDoc(v starlark.Value) string {
 	return strings.Join(parts, "\n")
 }
 
-func paramNames(f *starlark.Function) []string {
-	out := make([]string, f.NumParams())
-	for i := range out {
-		name, _ := f.Param(i)
-		out[i] = name
-	}
-	if f.HasKwargs() && len(out) > 0 {
-		out[len(out)-1] = "**" + out[len(out)-1]
-		if f.HasVarargs() && len(out) > 1 {
-			out[len(out)-2] = "*" + out[len(out)-2]
+// funcDoc is a Starlark function's signature and doc string, and for a
+// library function the load statement that brings it in.
+func funcDoc(f *starlark.Function) string {
+	doc := FuncDoc(f.Name(), f)
+	if path := f.Position().Filename(); strings.HasPrefix(path, "@") {
+		mods, _ := Library()
+		for _, m := range mods {
+			if m.Path != path {
+				continue
+			}
+			// The library loaded its own copy: match by definition site.
+			for _, mem := range m.Members {
+				if g, ok := mem.Value.(*starlark.Function); ok && samePlace(g.Position(), f.Position()) && !strings.Contains(mem.Name, ".") {
+					return doc + "\n\n" + LoadLine(path, mem.Name)
+				}
+			}
 		}
-	} else if f.HasVarargs() && len(out) > 0 {
-		out[len(out)-1] = "*" + out[len(out)-1]
 	}
-	return out
+	return doc
+}
+
+func samePlace(a, b syntax.Position) bool {
+	return a.Filename() == b.Filename() && a.Line == b.Line && a.Col == b.Col
+}
+
+// FuncDoc is a Starlark function's signature, under name, and its doc
+// string.
+func FuncDoc(name string, f *starlark.Function) string {
+	if f.Doc() == "" {
+		return FuncSignature(name, f) + "\n\n(no doc string)"
+	}
+	return FuncSignature(name, f) + "\n\n" + CleanDoc(f.Doc())
+}
+
+// CleanDoc removes a doc string's indentation, as Python's
+// inspect.cleandoc does: the first line is trimmed, the lines after it
+// lose the indentation they share, and blank lines around are dropped.
+func CleanDoc(doc string) string {
+	lines := strings.Split(strings.ReplaceAll(doc, "\t", "    "), "\n")
+	indent := -1
+	for _, l := range lines[1:] {
+		if t := strings.TrimLeft(l, " "); t != "" {
+			if n := len(l) - len(t); indent < 0 || n < indent {
+				indent = n
+			}
+		}
+	}
+	lines[0] = strings.TrimSpace(lines[0])
+	for i := 1; i < len(lines); i++ {
+		if len(lines[i]) >= indent && indent > 0 {
+			lines[i] = lines[i][indent:]
+		}
+		lines[i] = strings.TrimRight(lines[i], " ")
+	}
+	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
+
+// structDoc lists a struct's fields, with the summary of those that have
+// documentation (check.agreement).
+func structDoc(s *starlarkstruct.Struct) string {
+	names := s.AttrNames()
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	var sb strings.Builder
+	sb.WriteString("A struct; its fields (help(x.NAME) for more):\n")
+	for _, n := range names {
+		v, _ := s.Attr(n)
+		line := v.Type()
+		switch x := v.(type) {
+		case *starlark.Function:
+			if x.Doc() != "" {
+				line = FirstLine(x.Doc())
+			}
+		case Documented:
+			line = FirstLine(x.Doc())
+		}
+		fmt.Fprintf(&sb, "  %-*s  %s\n", width, n, line)
+	}
+	return strings.TrimRight(sb.String(), "\n")
 }
 
 // FirstLine is the first line of a doc string: its signature or summary.

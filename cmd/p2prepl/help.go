@@ -75,6 +75,7 @@ func listBuiltins(w io.Writer, predeclared starlark.StringDict) {
 		}
 		fmt.Fprintf(w, "  %-*s  %s\n", width, n, line)
 	}
+	fmt.Fprintln(w, "\np2prepl help stdlib lists the standard library's modules and functions (load(\"@stdlib/...\")).")
 }
 
 // truncate shortens s to n runes, ending it with "..." if it was longer.

@@ -254,6 +254,37 @@ func TestHelp(t *testing.T) {
 	}
 }
 
+// TestHelpStdlib: the standard library is documented through the same
+// lookup as the builtins, from its own doc strings.
+func TestHelpStdlib(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		want []string
+	}{
+		{"coverage", []string{"coverage(sim, of=\"peer\", ids=None)", "fraction of peers it reached", `load("@stdlib/analysis.star", "coverage")`}},
+		{"check.agreement", []string{"check.agreement(sim, key=\"decided\"", "decided the same value", `load("@stdlib/checks.star", "check")`}},
+		{"check", []string{"check.validity", "check.termination"}},
+		{"equivocating_producer", []string{"service EquivocatingProducer(rate=5", "two versions of each transaction"}},
+		{"signature_time", []string{"The time (ms) to check a transaction"}},
+		{"analysis", []string{"@stdlib/analysis.star", "Exports", "coverage_over_time"}},
+		{"consensus/ben_or", []string{"@stdlib/consensus/ben_or.star", "ben_or"}},
+		{"stdlib", []string{"@stdlib/analysis.star:", "@stdlib/consensus/majority.star:", "  majority_vote", "  versions", "  check "}},
+	} {
+		r := ok(t, "help", c.name)
+		for _, w := range c.want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("p2prepl help %s lacks %q:\n%s", c.name, w, r.stdout)
+			}
+		}
+	}
+	if r := ok(t, "help"); !strings.Contains(r.stdout, "p2prepl help stdlib") {
+		t.Errorf("p2prepl help does not point to the standard library:\n%s", r.stdout)
+	}
+	if r := p2prepl(t, "help", "coverag"); r.code == 0 || !strings.Contains(r.stderr, "did you mean coverage") {
+		t.Errorf("help coverag: exit %d, stderr %q, want a suggestion", r.code, r.stderr)
+	}
+}
+
 func TestREPLPiped(t *testing.T) {
 	// Without a terminal the REPL still reads statements line by line.
 	cmd := exec.Command(binary)

@@ -469,6 +469,17 @@ func TestREPLLoad(t *testing.T) {
 	if out := s.line(`load("@stdlib/nope.star", "x")`); !strings.Contains(out, "nope.star") {
 		t.Errorf("loading a missing module printed %q", out)
 	}
+	// help of a loaded function: its signature, doc string and load line;
+	// of a name as a string, even before it is loaded.
+	if out := s.line("help(lat)"); !strings.Contains(out, "latencies(sim, of=\"peer\", id=None)") || !strings.Contains(out, `load("@stdlib/analysis.star", "latencies")`) {
+		t.Errorf("help(lat) printed %q", out)
+	}
+	if out := s.line(`help("check.validity")`); !strings.Contains(out, "some version") {
+		t.Errorf("help(\"check.validity\") printed %q", out)
+	}
+	if out := s.line("help(check)"); !strings.Contains(out, "check.termination") {
+		t.Errorf("help(check) printed %q", out)
+	}
 	if out := s.line("triple(5)"); out != "15\n" {
 		t.Errorf("triple(5) printed %q", out)
 	}
