@@ -170,6 +170,20 @@ None (hops 0, first False). Sending a received message forwards it.`,
 		api.Attr("hops", "hops travelled to reach the receiver (1: sent directly); 0 if not received", func(m *Message) (starlark.Value, error) {
 			return starlark.MakeInt(m.d.Hops), nil
 		}),
+		api.Attr("path", `the peers that sent and forwarded this copy, in order (a list of ids: the
+peer that first sent it, then each one that forwarded it; the last is the
+sender), kept by the engine, so no peer can put another peer's id on it;
+None unless the paths of its kind are recorded (service(..., paths=[kind])
+or sim.record_paths(kind)) or the message was not received`, func(m *Message) (starlark.Value, error) {
+			if !m.recv {
+				return starlark.None, nil
+			}
+			path := m.sim.sim.Path(&m.d)
+			if path == nil {
+				return starlark.None, nil
+			}
+			return intList(path), nil
+		}),
 		api.Attr("sender", "the id of the neighbour it came from, or None", func(m *Message) (starlark.Value, error) {
 			if m.recv {
 				return starlark.MakeInt(m.d.From), nil

@@ -112,8 +112,11 @@ var peerType = api.NewType(&api.Type[*Peer]{
 		api.Method("send", `peer.send(to, msg) -> None
 
 Sends msg to the connected peer to (a peer or an id). A send to a peer
-that is not connected is an error; a send from an offline peer is counted
-as dropped. Sending a received message forwards it (see peer.forward).`, peerSend),
+never connected is an error; to a peer it was connected to earlier in the
+run (a connection manager drops silent neighbours) it is counted as
+dropped_disconnected (simulation(strict_links = True) makes it an error);
+a send from an offline peer is counted as dropped_offline. Sending a
+received message forwards it (see peer.forward); only its receiver can.`, peerSend),
 		api.Method("forward", `peer.forward(to, msg) -> None
 
 Sends a received msg one hop further: TTL one less, hops one more (the
@@ -213,6 +216,9 @@ func peerStore(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if err != nil {
 		return nil, err
 	}
+	if err := p.s.stopped(); err != nil {
+		return nil, err
+	}
 	value.Freeze()
 	p.p.Store(ns, k, value)
 	return starlark.None, nil
@@ -238,16 +244,30 @@ func peerGet(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 
 // outgoing returns the engine message of a send of m by peer p (made at
 // the first send of a draft), and checks that a received m may be
-// forwarded.
+// forwarded: by the peer that received it (its path record would
+// otherwise skip that peer), while its TTL lasts.
 func (p *Peer) outgoing(fn string, m *Message) (*engine.Message, error) {
+	if err := p.forwardable(fn, m); err != nil {
+		return nil, err
+	}
 	em, err := m.bind(p.s, p.p.ID())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
-	if m.recv && !m.d.Forwardable() {
-		return nil, fmt.Errorf("%s: cannot forward %s: its TTL is exhausted (msg.ttl == 0); check msg.ttl != 0 before forwarding", fn, m.describe())
-	}
 	return em, nil
+}
+
+func (p *Peer) forwardable(fn string, m *Message) error {
+	if !m.recv {
+		return nil
+	}
+	if int(m.at) != p.p.ID() {
+		return fmt.Errorf("%s: peer %d cannot forward %s: peer %d received it, and only the receiver of a message forwards it (send a new message instead)", fn, p.p.ID(), m.describe(), m.at)
+	}
+	if !m.d.Forwardable() {
+		return fmt.Errorf("%s: cannot forward %s: its TTL is exhausted (msg.ttl == 0); check msg.ttl != 0 before forwarding", fn, m.describe())
+	}
+	return nil
 }
 
 func (m *Message) describe() string {
@@ -333,6 +353,15 @@ func (p *Peer) send(fn string, to, mv starlark.Value, mustForward bool) (starlar
 	default:
 		return nil, fmt.Errorf("%s: to must be a peer or a peer id (got %s %s)", fn, to.Type(), short(to))
 	}
+	if err := p.s.stopped(); err != nil {
+		return nil, err
+	}
+	if by := p.s.interceptor(p.p); by != nil {
+		if err := p.forwardable(fn, m); err != nil {
+			return nil, err
+		}
+		return starlark.None, by.intercept(id, m)
+	}
 	em, err := p.outgoing(fn, m)
 	if err != nil {
 		return nil, err
@@ -414,6 +443,21 @@ func (p *Peer) gossip(fn string, mv starlark.Value, fanout int, exclude, except 
 				return nil, fmt.Errorf("%s: exclude must list peers or ids (got %s)", fn, x.Type())
 			}
 		}
+	}
+	if err := p.s.stopped(); err != nil {
+		return nil, err
+	}
+	if by := p.s.interceptor(p.p); by != nil {
+		if err := p.forwardable(fn, m); err != nil {
+			return nil, err
+		}
+		targets := p.gossipTargets(m, fanout, ex)
+		for _, to := range targets {
+			if err := by.intercept(to, m); err != nil {
+				return nil, err
+			}
+		}
+		return starlark.MakeInt(len(targets)), nil
 	}
 	em, err := p.outgoing(fn, m)
 	if err != nil {

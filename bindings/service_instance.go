@@ -1,6 +1,7 @@
 package bindings
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -23,6 +24,11 @@ type Instance struct {
 	fields map[string]starlark.Value
 	timers map[int64]*Timer
 	tag    int64
+
+	// interceptor gets every send this instance makes; inner is, in an
+	// interceptor, the instance it intercepts (see intercept()).
+	interceptor *Instance
+	inner       *Instance
 
 	args1 starlark.Tuple
 	args2 starlark.Tuple
@@ -65,6 +71,12 @@ var instanceType = api.NewType(&api.Type[*Instance]{
 		api.Attr("sim", "the simulation", func(in *Instance) (starlark.Value, error) { return in.s, nil }),
 		api.Attr("name", "the service's name", func(in *Instance) (starlark.Value, error) { return starlark.String(in.typ.name), nil }),
 		api.Attr("now", "the simulated time, in ms", func(in *Instance) (starlark.Value, error) { return starlark.Float(in.s.sim.Now()), nil }),
+		api.Attr("inner", "in an interceptor (intercept(svc, by)): the instance of the service it intercepts; None otherwise", func(in *Instance) (starlark.Value, error) {
+			if in.inner == nil {
+				return starlark.None, nil
+			}
+			return in.inner, nil
+		}),
 	},
 	Methods: []api.Builtin{
 		api.Method("after", "self.after(ms, fn, *args) -> timer; calls fn(self, *args) ms from now (ms: a number, or a dist drawn now, negative draws counting as 0).", selfAfter),
@@ -113,8 +125,34 @@ func (in *Instance) Start(p *engine.Peer) error {
 	if in.typ.onStart == nil {
 		return nil
 	}
-	_, err := in.s.call(in.typ.onStart, starlark.Tuple{in})
+	return in.call(in.typ.onStart, starlark.Tuple{in})
+}
+
+// errCrashed stops the code of a service whose peer crashed while it ran
+// (sim.crash): at its next send, store or timer, as a crashed process stops.
+var errCrashed = errors.New("the peer has crashed")
+
+// call runs one of the instance's functions, marked as the instance
+// running (send interception and crashes look at it).
+func (in *Instance) call(fn starlark.Value, args starlark.Tuple) error {
+	s := in.s
+	prev := s.active
+	s.active = in
+	_, err := s.call(fn, args)
+	s.active = prev
+	if err != nil && in.peer != nil && in.peer.Crashed() && errors.Is(err, errCrashed) {
+		return nil
+	}
 	return err
+}
+
+// stopped is errCrashed when the service running now belongs to a peer
+// that has crashed meanwhile.
+func (s *Simulation) stopped() error {
+	if a := s.active; a != nil && a.peer != nil && a.peer.Crashed() {
+		return errCrashed
+	}
+	return nil
 }
 
 func (in *Instance) Handle(p *engine.Peer, d *engine.Delivery) error {
@@ -126,8 +164,7 @@ func (in *Instance) Handle(p *engine.Peer, d *engine.Delivery) error {
 		}
 		msg := in.s.received(p, d)
 		if !h.reuse {
-			_, err := in.s.call(h.fn, starlark.Tuple{in, msg})
-			return err
+			return in.call(h.fn, starlark.Tuple{in, msg})
 		}
 		args := in.args2
 		if args == nil {
@@ -136,7 +173,7 @@ func (in *Instance) Handle(p *engine.Peer, d *engine.Delivery) error {
 		}
 		args[0], args[1] = in, msg
 		in.args2 = nil // a nested call (go_offline in a handler) takes its own
-		_, err := in.s.call(h.fn, args)
+		err := in.call(h.fn, args)
 		args[1] = nil
 		in.args2 = args
 		return err
@@ -151,7 +188,7 @@ func (in *Instance) callSelf(fn starlark.Callable) error {
 	}
 	in.args1 = nil
 	args[0] = in
-	_, err := in.s.call(fn, args)
+	err := in.call(fn, args)
 	in.args1 = args
 	return err
 }
@@ -249,7 +286,7 @@ func (in *Instance) Timer(p *engine.Peer, tag int64) error {
 		t.active = false
 		delete(in.timers, tag)
 	}
-	if _, err := in.s.call(t.fn, t.args); err != nil {
+	if err := in.call(t.fn, t.args); err != nil {
 		return fmt.Errorf("%s: timer %s: %w", in.typ.name, t.fn.Name(), err)
 	}
 	return nil
@@ -282,6 +319,9 @@ func (in *Instance) schedule(fn string, delay, every float64, cb starlark.Value,
 	}
 	if in.peer == nil {
 		return nil, fmt.Errorf("%s: the service has not started yet (set timers in on_start or later)", fn)
+	}
+	if err := in.s.stopped(); err != nil {
+		return nil, err
 	}
 	in.tag++
 	args := make(starlark.Tuple, 0, 1+len(extra))

@@ -19,8 +19,10 @@ type ServiceType struct {
 	onStart   starlark.Callable
 	onOnline  starlark.Callable
 	onOffline starlark.Callable
+	onSend    starlark.Callable // as an interceptor: fn(self, to, msg), see intercept()
 	handlers  []kindHandler
 	kinds     []string
+	paths     []string // kinds whose paths the engine records for it
 	defaults  []configEntry
 	docText   string
 }
@@ -68,6 +70,12 @@ func (t *ServiceType) Doc() string {
 	}
 	if len(t.kinds) > 0 {
 		fmt.Fprintf(&sb, "\n\nHandles message kinds: %s", strings.Join(t.kinds, ", "))
+	}
+	if len(t.paths) > 0 {
+		fmt.Fprintf(&sb, "\nRecords the paths of: %s", strings.Join(t.paths, ", "))
+	}
+	if t.onSend != nil {
+		sb.WriteString("\nIntercepts the sends of the service it is given to with intercept(svc, by).")
 	}
 	return sb.String()
 }
@@ -227,17 +235,32 @@ func (sp *ServiceSpec) instance(s *Simulation) (engine.Service, error) {
 	if sp.build != nil {
 		return sp.build(s)
 	}
+	return sp.starlarkInstance(s)
+}
+
+// starlarkInstance makes one peer's instance of a Starlark service, and
+// has the engine record the paths its type asks for.
+func (sp *ServiceSpec) starlarkInstance(s *Simulation) (*Instance, error) {
+	for _, k := range sp.typ.paths {
+		if err := s.sim.RecordPaths(k); err != nil {
+			return nil, fmt.Errorf("%s: paths: %w", sp.typ.name, err)
+		}
+	}
 	return &Instance{typ: sp.typ, spec: sp, s: s}, nil
 }
 
 func init() {
-	api.Register(api.Function("service", `service(name, on_start=None, on_message={}, on_online=None, on_offline=None, defaults={}, doc="") -> a service type
+	api.Register(api.Function("service", `service(name, on_start=None, on_message={}, on_online=None, on_offline=None, defaults={}, doc="", paths=None, on_send=None) -> a service type
 
 Defines a service written in Starlark. Each peer given it (services=[...])
 gets its own instance, passed as self to every function:
   on_start(self)           when the peer is added (set state and timers)
   on_message[kind](self, msg)  for each accepted message of that kind
   on_offline(self), on_online(self)  when the peer goes down / comes back
+  on_send(self, to, msg)   only as an interceptor: see intercept()
+paths: message kinds (or True: every kind of on_message) whose paths the
+engine records, so that msg.path lists the peers that sent and forwarded
+each copy (authenticated relaying, signature chains).
 self has: self.peer, self.config (defaults merged with the configuration:
 my_service(rate = 3).config.rate == 3), self.sim, self.now, self.name,
 timers self.after(ms, fn, *args) and self.every(ms, fn, *args, start=ms)
@@ -268,9 +291,10 @@ func optCallable(fn, param string, v starlark.Value) (starlark.Callable, error) 
 func builtinService(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var name, docText string
 	var onStart, onOnline, onOffline starlark.Value = starlark.None, starlark.None, starlark.None
-	var onMessage, defaults starlark.Value = starlark.None, starlark.None
+	var onMessage, defaults, paths, onSend starlark.Value = starlark.None, starlark.None, starlark.None, starlark.None
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "on_start?", &onStart, "on_message?", &onMessage,
-		"on_online?", &onOnline, "on_offline?", &onOffline, "defaults?", &defaults, "doc?", &docText); err != nil {
+		"on_online?", &onOnline, "on_offline?", &onOffline, "defaults?", &defaults, "doc?", &docText,
+		"paths?", &paths, "on_send?", &onSend); err != nil {
 		return nil, err
 	}
 	if name == "" {
@@ -285,6 +309,9 @@ func builtinService(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 		return nil, err
 	}
 	if t.onOffline, err = optCallable("service", "on_offline", onOffline); err != nil {
+		return nil, err
+	}
+	if t.onSend, err = optCallable("service", "on_send", onSend); err != nil {
 		return nil, err
 	}
 	if onMessage != starlark.None {
@@ -304,6 +331,23 @@ func builtinService(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 			_, reuse := fn.(*starlark.Function)
 			t.handlers = append(t.handlers, kindHandler{kind: kind, fn: fn, reuse: reuse})
 			t.kinds = append(t.kinds, kind)
+		}
+	}
+	switch paths {
+	case starlark.None, starlark.False:
+	case starlark.True:
+		t.paths = append([]string(nil), t.kinds...)
+	default:
+		xs, err := iterate("service", "paths", paths)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range xs {
+			k, ok := starlark.AsString(x)
+			if !ok || k == "" {
+				return nil, fmt.Errorf("service: paths must list message kinds (non-empty strings), or be True for every kind of on_message (got %s)", short(x))
+			}
+			t.paths = append(t.paths, k)
 		}
 	}
 	if defaults != starlark.None {

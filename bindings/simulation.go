@@ -32,6 +32,7 @@ type Simulation struct {
 
 	validating *engine.Peer // peer inside its validate function
 	busy       float64      // ms charged by peer.busy during validate
+	active     *Instance    // the Starlark service instance running now, if any
 
 	trace     *os.File
 	tracePath string
@@ -77,13 +78,16 @@ func (s *Simulation) call(fn starlark.Value, args starlark.Tuple) (starlark.Valu
 }
 
 func init() {
-	api.Register(api.Function("simulation", `simulation(seed=None, network=None, strict_kinds=False, trace=None) -> a new simulation
+	api.Register(api.Function("simulation", `simulation(seed=None, network=None, strict_kinds=False, strict_links=False, trace=None) -> a new simulation
 
 seed: the seed of every random draw in the run (default: --seed, or 1).
   An explicit seed wins over --seed.
 network: a network(...) (default: one region "default" with no latency).
 strict_kinds: make a message no service of its receiver handles an error
   (default: it is counted as unhandled).
+strict_links: make a send to a peer the sender is no longer connected to
+  (the connection was closed during the run, e.g. by a connection
+  manager) an error (default: it is counted as dropped_disconnected).
 trace: a file (under the output directory, --out) to write every message
   event to as JSON Lines.
 
@@ -95,8 +99,8 @@ help(sim) lists everything a simulation has.`, builtinSimulation))
 func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	e := envOf(thread)
 	var seedV, netV, traceV starlark.Value = starlark.None, starlark.None, starlark.None
-	strict := false
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "seed?", &seedV, "network?", &netV, "strict_kinds?", &strict, "trace?", &traceV); err != nil {
+	strict, strictLinks := false, false
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "seed?", &seedV, "network?", &netV, "strict_kinds?", &strict, "strict_links?", &strictLinks, "trace?", &traceV); err != nil {
 		return nil, err
 	}
 	seed := e.seed
@@ -111,7 +115,7 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 		seed = uint64(n)
 	}
 	s := &Simulation{env: e, seed: seed}
-	cfg := engine.Config{Seed: seed, StrictKinds: strict, MaxEvents: e.opts.MaxEvents}
+	cfg := engine.Config{Seed: seed, StrictKinds: strict, StrictLinks: strictLinks, MaxEvents: e.opts.MaxEvents}
 	if netV != starlark.None {
 		n, ok := netV.(*Network)
 		if !ok {
@@ -217,7 +221,7 @@ var simType = api.NewType(&api.Type[*Simulation]{
 			}
 			return s.net, nil
 		}),
-		api.Attr("counters", "{kind: struct(sent, sent_bytes, delivered, delivered_bytes, unhandled, rejected, dropped, dropped_bytes, dropped_offline, dropped_loss, dropped_partition)}", func(s *Simulation) (starlark.Value, error) {
+		api.Attr("counters", "{kind: struct(sent, sent_bytes, delivered, delivered_bytes, unhandled, rejected, dropped, dropped_bytes, dropped_offline, dropped_loss, dropped_partition, dropped_disconnected)}", func(s *Simulation) (starlark.Value, error) {
 			ks := s.sim.Kinds()
 			d := starlark.NewDict(len(ks))
 			for _, k := range ks {
@@ -267,7 +271,14 @@ time it happened, naming the time and peer; so do Ctrl-C (the simulation
 stays usable) and the event limit (--max-events).`, simRun),
 		api.Method("step", "sim.step() -> True if an event was processed, False if none is left. Runs exactly one event.", simStep),
 		api.Method("at", "sim.at(t, fn, *args) -> None; calls fn(*args) at simulated time t (>= sim.now) during a later sim.run.", simAt),
-		api.Method("crash", "sim.crash(peer, at=None) -> None; takes the peer offline for good at time at (default now).", simCrash),
+		api.Method("crash", `sim.crash(peer, at=None) -> None
+
+Crashes the peer at time at (default now): it stops for good. Its inbound
+messages are dropped, no handler, validate function or timer of it runs
+again (a handler of it that is running stops at its next send, store or
+timer call), its services are not told, and it never comes back
+(go_online is an error). Compare peer.go_offline (downtime): an offline
+peer's timers keep firing.`, simCrash),
 		api.Method("partition", `sim.partition(a, b=None, start=None, end=None) -> None
 
 Cuts every link between the peers (or ids) in group a and those in group b
@@ -278,6 +289,20 @@ forever): messages sent across are dropped (counted as dropped_partition).`, sim
 Sets the probability that a message is lost: on every link, or only on
 link=(a, b). at=None: now; otherwise at simulated time at.`, simSetLoss),
 		api.Method("counter", "sim.counter(kind) -> the counters of one message kind (see sim.counters).", simCounter),
+		api.Method("common_coin", `sim.common_coin(*key) -> 0 or 1
+
+A common coin (Rabin, 1983) for randomized agreement: the same bit for
+every peer that asks with the same key (any values: an instance id and a
+round, sim.common_coin("26_1", 3)), independent across keys, and known to
+no script before it is drawn. It is a keyed hash (SipHash-2-4) of the key
+under a secret drawn from the seed, so it is the same in every run of the
+seed and draws nothing from random.`, simCommonCoin),
+		api.Method("record_paths", `sim.record_paths(kind) -> None
+
+Records, for every message of kind sent from now on, the peers that sent
+and forwarded it: msg.path in a handler. Call it before the first message
+of the kind is sent; a service can ask for it instead with
+service(..., paths = [kind]).`, simRecordPaths),
 		api.Method("traffic", "sim.traffic() -> a table of the message counters, one row per kind plus a total row: sent, sent_bytes, delivered, unhandled, rejected, dropped (and why).", simTraffic),
 		api.Method("peer_table", "sim.peer_table(type=None) -> a table of the peers (of one type): id, type, region, online, degree, messages and bytes sent and received.", simPeerTable),
 		api.Method("first_seen", "sim.first_seen(id) -> list of (peer_id, t, hops, version), each peer's first accepted copy of message id, in time order.", simFirstSeen),
@@ -301,7 +326,8 @@ func counterValue(c engine.Counter) starlark.Value {
 		"delivered", c.Delivered, "delivered_bytes", c.DeliveredBytes,
 		"unhandled", c.Unhandled, "rejected", c.Rejected,
 		"dropped", c.Dropped, "dropped_bytes", c.DroppedBytes,
-		"dropped_offline", c.DroppedOffline, "dropped_loss", c.DroppedLoss, "dropped_partition", c.DroppedPartition)
+		"dropped_offline", c.DroppedOffline, "dropped_loss", c.DroppedLoss, "dropped_partition", c.DroppedPartition,
+		"dropped_disconnected", c.DroppedDisconnected)
 }
 
 func simOf(b *starlark.Builtin) *Simulation { return b.Receiver().(*Simulation) }

@@ -19,17 +19,14 @@ func simCrash(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 		return nil, err
 	}
 	if at == starlark.None {
-		defer s.enter(thread)()
-		if err := p.SetOnline(false); err != nil {
-			return nil, err
-		}
+		p.Crash()
 		return starlark.None, nil
 	}
 	t, err := s.timeArg("sim.crash", "at", at)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.sim.Schedule(t, func() error { return p.SetOnline(false) }); err != nil {
+	if err := s.sim.Schedule(t, func() error { p.Crash(); return nil }); err != nil {
 		return nil, fmt.Errorf("sim.crash: %w", err)
 	}
 	return starlark.None, nil

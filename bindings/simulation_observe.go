@@ -151,13 +151,14 @@ func simTraffic(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		return nil, err
 	}
 	cols := []string{"kind", "sent", "sent_bytes", "delivered", "unhandled", "rejected",
-		"dropped", "dropped_offline", "dropped_loss", "dropped_partition"}
+		"dropped", "dropped_offline", "dropped_loss", "dropped_partition", "dropped_disconnected"}
 	var rows [][]starlark.Value
 	row := func(kind string, c engine.Counter) {
 		rows = append(rows, []starlark.Value{starlark.String(kind),
 			starlark.MakeInt64(c.Sent), starlark.MakeInt64(c.SentBytes), starlark.MakeInt64(c.Delivered),
 			starlark.MakeInt64(c.Unhandled), starlark.MakeInt64(c.Rejected), starlark.MakeInt64(c.Dropped),
-			starlark.MakeInt64(c.DroppedOffline), starlark.MakeInt64(c.DroppedLoss), starlark.MakeInt64(c.DroppedPartition)})
+			starlark.MakeInt64(c.DroppedOffline), starlark.MakeInt64(c.DroppedLoss), starlark.MakeInt64(c.DroppedPartition),
+			starlark.MakeInt64(c.DroppedDisconnected)})
 	}
 	for _, k := range s.sim.Kinds() {
 		row(k, s.sim.CounterOf(k))
