@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -22,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.starlark.net/starlark"
@@ -262,6 +264,15 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 	if err != nil {
 		return usageError(stderr, err)
 	}
+	// The script is read before anything starts: a missing file, a
+	// directory or a named pipe is a bad command line, -i or not.
+	var script *scriptSource
+	if cfg.file != "" {
+		if script, err = readScript(cfg.file, stdin); err != nil {
+			fmt.Fprintf(stderr, "p2prepl: %v\n", err)
+			return exitUsage
+		}
+	}
 	if cfg.opts.OutDir != "" {
 		if err := os.MkdirAll(cfg.opts.OutDir, 0o755); err != nil {
 			fmt.Fprintf(stderr, "p2prepl: cannot create the output directory: %v\n", err)
@@ -279,7 +290,7 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 		var globals starlark.StringDict
 		var runErr error
 		start := time.Now()
-		globals, status, runErr = runScript(env, cfg, stdin, out, stderr)
+		globals, status, runErr = runScript(env, cfg, script, out, stderr)
 		if cfg.results != "" {
 			if err := writeRunResults(env, cfg, runErr, time.Since(start), stderr); err != nil {
 				fmt.Fprintf(stderr, "p2prepl: --results: %v\n", err)
@@ -310,16 +321,11 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 
 // runScript executes cfg.file. On failure it prints the error and returns
 // a non-zero status, and the globals the script had defined so far.
-func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWriter, stderr io.Writer) (starlark.StringDict, int, error) {
-	var src any
-	name := cfg.file
-	if name == "-" {
-		data, err := io.ReadAll(stdin)
-		if err != nil {
-			fmt.Fprintf(stderr, "p2prepl: reading the script from stdin: %v\n", err)
-			return nil, exitScriptError, err
-		}
-		name, src = "<stdin>", data
+func runScript(env *bindings.Env, cfg *config, script *scriptSource, out *progressWriter, stderr io.Writer) (starlark.StringDict, int, error) {
+	name, src := script.name, script.src
+	if err := bindings.CheckSource(name, src); err != nil {
+		fmt.Fprintln(stderr, bindings.FormatError(err))
+		return nil, exitScriptError, err
 	}
 
 	// Ctrl-C: the first stops the script cleanly (it fails with a message
@@ -394,4 +400,60 @@ func runScript(env *bindings.Env, cfg *config, stdin io.Reader, out *progressWri
 		return globals, exitScriptError, err
 	}
 	return globals, exitOK, nil
+}
+
+// scriptSource is a script's name (as positions show it) and its text.
+type scriptSource struct {
+	name string
+	src  []byte
+}
+
+// readScript reads the script named on the command line ("-": stdin). A
+// path must name a regular file: it is opened without blocking and
+// checked before it is read, so that a named pipe or a device is refused
+// instead of hanging.
+func readScript(file string, stdin io.Reader) (*scriptSource, error) {
+	if file == "-" {
+		data, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("reading the script from stdin: %v", err)
+		}
+		return &scriptSource{"<stdin>", data}, nil
+	}
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no script %s (no such file)", file)
+		}
+		return nil, fmt.Errorf("cannot open the script: %v", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the script: %v", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a script file (to pipe a script in, use \"p2prepl run -\")", file, fileKind(fi.Mode()))
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %v", file, err)
+	}
+	return &scriptSource{file, data}, nil
+}
+
+// fileKind names what a non-regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return "a special file"
+	}
 }

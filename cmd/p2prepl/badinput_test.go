@@ -1,0 +1,51 @@
+//go:build !windows
+
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestBadScriptFiles: a script path that is missing, a directory or a
+// named pipe is refused at once (a pipe used to block forever), -i or
+// not; a NUL byte or invalid UTF-8 is an error at its line and column
+// (a NUL used to end the script silently, with status 0).
+func TestBadScriptFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.star")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, src string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	nul := write("nul.star", "print('before')\nx = 1 \x00\nprint('after')\nfail('never')\n")
+	utf := write("utf.star", "print('before')\ns = 'caf\xe9'\n")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"run", "missing.star"}, exitUsage, "p2prepl: no script missing.star (no such file)"},
+		{[]string{"-i", "missing.star"}, exitUsage, "p2prepl: no script missing.star (no such file)"},
+		{[]string{"run", dir}, exitUsage, "is a directory, not a script file"},
+		{[]string{"run", fifo}, exitUsage, "is a named pipe (FIFO), not a script file (to pipe a script in, use \"p2prepl run -\")"},
+		{[]string{"-i", fifo}, exitUsage, "is a named pipe (FIFO)"},
+		{[]string{"run", nul}, exitScriptError, "nul.star:2:7: syntax error: NUL byte in the source"},
+		{[]string{"run", utf}, exitScriptError, "utf.star:2:9: syntax error: invalid UTF-8 (byte 0xe9)"},
+	} {
+		r := p2prepl(t, c.args...)
+		if r.code != c.code || !strings.Contains(r.stderr, c.want) || r.stdout != "" {
+			t.Errorf("p2prepl %s: exit %d (want %d)\nstdout: %q\nstderr: %q\nwant stderr containing %q",
+				strings.Join(c.args, " "), r.code, c.code, r.stdout, r.stderr, c.want)
+		}
+	}
+}
