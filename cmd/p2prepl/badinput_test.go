@@ -3,7 +3,9 @@
 package main
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -46,6 +48,56 @@ func TestBadScriptFiles(t *testing.T) {
 		if r.code != c.code || !strings.Contains(r.stderr, c.want) || r.stdout != "" {
 			t.Errorf("p2prepl %s: exit %d (want %d)\nstdout: %q\nstderr: %q\nwant stderr containing %q",
 				strings.Join(c.args, " "), r.code, c.code, r.stdout, r.stderr, c.want)
+		}
+	}
+}
+
+// TestREPLBadInput: one error per bad block (the rest of the block used
+// to run as new input and fail again), and a NUL byte or invalid UTF-8
+// reported at its line and column.
+func TestREPLBadInput(t *testing.T) {
+	cmd := exec.Command(binary)
+	cmd.Env = append(os.Environ(), "P2PREPL_HISTORY=")
+	cmd.Stdin = strings.NewReader(`def f():
+    x = = 1
+    return 2
+
+print("after f")
+def g(:
+    y = 1
+    return y
+print("after g")
+for i in range(3):
+    print(i))
+    print(i)
+print("after for")
+x = 1` + "\x00" + `
+print("after NUL")
+s = "caf` + "\xe9" + `"
+print("after UTF-8")
+`)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\nstderr:\n%s", err, &stderr)
+	}
+	if want := "after f\nafter g\nafter for\nafter NUL\nafter UTF-8\n"; stdout.String() != want {
+		t.Errorf("stdout = %q, want %q", &stdout, want)
+	}
+	want := []string{
+		"<repl>:2:9: syntax error: got '=', want primary expression",
+		"<repl>:1:8: syntax error: got ':', want ')'",
+		"<repl>:2:13: syntax error: unexpected ')'",
+		"<repl>:1:6: syntax error: NUL byte in the source",
+		"<repl>:1:9: syntax error: invalid UTF-8 (byte 0xe9)",
+	}
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d errors, want one per bad input (%d):\n%s", len(lines), len(want), &stderr)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("error %d = %q, want %q...", i+1, lines[i], w)
 		}
 	}
 }

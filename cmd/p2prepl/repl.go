@@ -86,9 +86,15 @@ func repl(env *bindings.Env, globals starlark.StringDict, rio replIO) int {
 		HistorySearchFold: true,
 		Stderr:            rio.stderr,
 	}
-	if rio.stdin != os.Stdin {
-		cfg.Stdin = rio.stdin
+	var stdin io.Reader = rio.stdin
+	if rio.stdin == os.Stdin {
+		stdin = readline.NewCancelableStdin(os.Stdin)
 	}
+	paste := newPasteReader(stdin)
+	if rio.stdin == os.Stdin {
+		paste.pending = stdinPending
+	}
+	cfg.Stdin, cfg.Listener = paste, paste
 	rl, err := readline.NewEx(cfg)
 	if err != nil {
 		fmt.Fprintf(rio.stderr, "p2prepl: cannot start the REPL: %v\n", err)
@@ -115,14 +121,20 @@ func repl(env *bindings.Env, globals starlark.StringDict, rio replIO) int {
 	if readline.DefaultIsTerminal() {
 		fmt.Fprintln(rio.stdout, "p2prepl: help(x) shows documentation, dir(x) lists attributes, Tab completes, Ctrl-D leaves.")
 	}
+	in := &chunkReader{rl: rl}
 	for {
-		src, err := readChunk(rl)
+		src, err := in.read()
 		switch {
 		case err == io.EOF:
 			return exitOK
 		case errors.Is(err, readline.ErrInterrupt):
 			continue // the line (or block) was abandoned
 		case err != nil:
+			// A NUL or a byte that is not UTF-8 is what went wrong, not
+			// the syntax error the parser made of it.
+			if serr := bindings.CheckSource(replFile, replSource(src)); serr != nil {
+				err = serr
+			}
 			fmt.Fprintln(rio.stderr, bindings.FormatError(err))
 			continue
 		case strings.TrimSpace(src) == "":
@@ -132,19 +144,58 @@ func repl(env *bindings.Env, globals starlark.StringDict, rio replIO) int {
 	}
 }
 
-// readChunk reads one complete statement (a line, or a block ended by an
-// empty line), prompting with ">>> " then "... ". It returns io.EOF on
-// Ctrl-D, readline.ErrInterrupt on Ctrl-C and a syntax error when the
-// input cannot be parsed.
-func readChunk(rl *readline.Instance) (string, error) {
+// chunkReader reads the REPL's input one complete statement at a time.
+type chunkReader struct {
+	rl       *readline.Instance
+	pending  string // a line read past the end of a bad block
+	skipping bool   // dropping the rest of a block with a syntax error
+}
+
+// line reads one line, prompting with prompt, or takes the pending one.
+func (c *chunkReader) line(prompt string) (string, error) {
+	if c.pending != "" {
+		l := c.pending
+		c.pending = ""
+		return l, nil
+	}
+	c.rl.SetPrompt(prompt)
+	return c.rl.Readline()
+}
+
+// read reads one complete statement (a line, or a block ended by an empty
+// line), prompting with ">>> " then "... ". It returns io.EOF on Ctrl-D,
+// readline.ErrInterrupt on Ctrl-C and a syntax error when the input cannot
+// be parsed.
+//
+// A syntax error in a block (a def, for, if... whose first line or
+// a later one is wrong) is reported at once, and the rest of the block is
+// dropped: the indented lines that follow, up to an empty line, prompted
+// with "... ". Without that each of them ran as a new statement and
+// failed again ("unexpected indent"). A line at the left margin ends the
+// block and is read as the next statement.
+func (c *chunkReader) read() (string, error) {
+	for c.skipping {
+		line, err := c.line(ps2)
+		switch {
+		case err != nil:
+			c.skipping = false
+			return "", err
+		case strings.TrimSpace(line) == "":
+			c.skipping = false
+			return "", nil
+		case line[0] != ' ' && line[0] != '\t':
+			c.skipping = false
+			c.pending = line
+		}
+	}
 	var (
 		lines  []string
 		readEr error
 	)
-	rl.SetPrompt(ps1)
+	prompt := ps1
 	read := func() ([]byte, error) {
-		line, err := rl.Readline()
-		rl.SetPrompt(ps2)
+		line, err := c.line(prompt)
+		prompt = ps2
 		if err != nil {
 			readEr = err
 			return nil, err
@@ -156,7 +207,19 @@ func readChunk(rl *readline.Instance) (string, error) {
 	if readEr != nil {
 		return "", readEr
 	}
+	if err != nil && (len(lines) > 1 || opensBlock(lines[0])) && strings.TrimSpace(lines[len(lines)-1]) != "" {
+		c.skipping = true
+	}
 	return strings.Join(lines, "\n") + "\n", err
+}
+
+// opensBlock reports whether a line starts a block: it ends with ":"
+// (before any comment).
+func opensBlock(line string) bool {
+	if i := strings.IndexByte(line, '#'); i >= 0 {
+		line = line[:i]
+	}
+	return strings.HasSuffix(strings.TrimSpace(line), ":")
 }
 
 // evaluator runs REPL chunks and turns Ctrl-C into an interruption.
@@ -195,9 +258,16 @@ func (ev *evaluator) eval(src string) {
 	ev.lastNowSeen = false
 	ev.mu.Unlock()
 
-	stopProgress := ev.io.stdout.watch(ev.env.Running)
-	v, isExpr, err := ev.env.ExecREPLChunk(ev.thread, ev.globals, src)
-	stopProgress()
+	var (
+		v      starlark.Value
+		isExpr bool
+		err    = bindings.CheckSource(replFile, replSource(src))
+	)
+	if err == nil {
+		stopProgress := ev.io.stdout.watch(ev.env.Running)
+		v, isExpr, err = ev.env.ExecREPLChunk(ev.thread, ev.globals, src)
+		stopProgress()
+	}
 
 	ev.mu.Lock()
 	ev.evaluating = false

@@ -233,9 +233,14 @@ func TestREPL(t *testing.T) {
 	if out := s.line("undefined_name + 1"); !strings.Contains(out, "<repl>:1") || !strings.Contains(out, "undefined") {
 		t.Errorf("undefined name printed %q", out)
 	}
-	if out := s.line("def f(:"); !strings.Contains(out, "<repl>:1") {
+	// A syntax error in a block's first line is reported at once; the
+	// block's remaining lines are dropped up to an empty line.
+	s.send("def f(:\r")
+	if out := s.expect("... "); !strings.Contains(out, "<repl>:1:8: syntax error") {
 		t.Errorf("syntax error printed %q", out)
 	}
+	s.send("\r")
+	s.expect(">>> ")
 	if out := s.line("x - 2"); out != "40\n" {
 		t.Errorf("after errors, x - 2 printed %q", out)
 	}
