@@ -5,9 +5,30 @@ import "github.com/p2prepl/p2prepl/bindings/api"
 const common = `
 Every chart also takes title="", xlabel="", ylabel="" (defaults come from
 table column names where there are some), width=800 and height=500 (in
-pixels, 100 to 10000), and path: the file to write, relative to the run's
-output directory; its extension picks the format (.png, .svg, .pdf, .jpg).
-The file is replaced atomically. Returns path.`
+pixels, 100 to 10000), scale=2 (PNG and JPEG images get scale x scale
+pixels per pixel: 1600 x 1000 by default, sharp in print; 1 to 4), and
+path: the file to write, relative to the run's output directory; its
+extension picks the format (.png, .svg, .pdf, .jpg). The file is replaced
+atomically. Returns path.`
+
+// axes documents the arguments of the x-y charts' axes and legend.
+const axes = `
+Error bars: yerr names a column (or, with several y columns, a list, one
+per y) holding a half-width: bars from y - yerr to y + yerr, as the ci
+column of t.group_by(..., stats = ...) gives. ylo and yhi name columns
+holding the ends instead (ci_lo and ci_hi). With a list as data, they are
+lists. A None leaves that point without a bar. band=True fills the area
+between the ends instead of drawing bars.
+
+Axes: logx=True, logy=True use a log scale (every value must be > 0);
+xlim=(low, high) and ylim=(low, high) fix the range, either end None for
+the data's. Otherwise the range is the data's with a small margin, so
+markers and bars at the edges are whole.
+
+legend: where the key of several lines goes: "best" (the corner hiding
+the fewest points), "top left", "top right", "bottom left", "bottom
+right", "outside" (at the right of the chart) or "none".
+`
 
 func init() {
 	api.Register(api.NewModule(&api.Module{
@@ -22,7 +43,7 @@ func init() {
 
 help(plot.line) and so on tell more.`,
 		Members: []api.Builtin{
-			api.Method("line", `plot.line(data=None, x=None, y=None, by=None, points=False, title="", xlabel="", ylabel="", path="line.png", width=800, height=500) -> string
+			api.Method("line", `plot.line(data=None, x=None, y=None, by=None, points=False, yerr=None, ylo=None, yhi=None, band=False, logx=False, logy=False, xlim=None, ylim=None, legend="best", title="", xlabel="", ylabel="", path="line.png", width=800, height=500, scale=2) -> string
 
 Draws one or more lines. The data can be:
   - a table: x names the x column (default: the first column), y a column
@@ -35,16 +56,22 @@ Draws one or more lines. The data can be:
   - or no data, with y a list (or a dict of name: list) and x a list.
 A None (or NaN) value leaves a gap. points=True marks each point too.
 Several lines get a legend.
-
+`+axes+`
     plot.line(t, x = "time", y = ["coverage", "bandwidth"], path = "run.svg")
     plot.line({"push": (ts, c1), "pull": (ts, c2)}, title = "coverage")
-`+common, lineFn),
-			api.Method("scatter", `plot.scatter(data=None, x=None, y=None, by=None, title="", xlabel="", ylabel="", path="scatter.png", width=800, height=500) -> string
 
-Draws points, one color per series; takes data, x, y and by exactly as
-plot.line does.
+    # a sweep: mean coverage over seeds with its 95% interval, one line
+    # per loss rate
+    s = runs.group_by(["fanout", "loss"], stats = "coverage")
+    plot.line(s, x = "fanout", y = "coverage_mean", yerr = "coverage_ci",
+              by = "loss", band = True, path = "coverage.png")
+`+common, lineFn),
+			api.Method("scatter", `plot.scatter(data=None, x=None, y=None, by=None, yerr=None, ylo=None, yhi=None, band=False, logx=False, logy=False, xlim=None, ylim=None, legend="best", title="", xlabel="", ylabel="", path="scatter.png", width=800, height=500, scale=2) -> string
+
+Draws points, one color per series; takes data, x, y, by, the error bars,
+axes and legend exactly as plot.line does.
 `+common, scatterFn),
-			api.Method("hist", `plot.hist(values, x=None, bins=20, normalize=False, title="", xlabel="", ylabel="count", path="hist.png", width=800, height=500) -> string
+			api.Method("hist", `plot.hist(values, x=None, bins=20, normalize=False, title="", xlabel="", ylabel="count", path="hist.png", width=800, height=500, scale=2) -> string
 
 Draws a histogram of a list of numbers, or of the column x of a table (x
 may be left out for a one-column table), in bins equal-width bins (1 to
@@ -53,7 +80,7 @@ total area is 1 (and the y label defaults to "density").
 
     plot.hist(t, x = "latency", bins = 50, path = "latency.png")
 `+common, histFn),
-			api.Method("bar", `plot.bar(labels, values=None, x=None, y=None, title="", xlabel="", ylabel="", path="bar.png", width=800, height=500) -> string
+			api.Method("bar", `plot.bar(labels, values=None, x=None, y=None, title="", xlabel="", ylabel="", path="bar.png", width=800, height=500, scale=2) -> string
 
 Draws a bar per label. The data can be:
   - labels a list and values a list of numbers, one per label;
@@ -66,18 +93,24 @@ Draws a bar per label. The data can be:
     plot.bar(["eu", "us"], {"sent": [10, 20], "dropped": [1, 4]})
     plot.bar(t.count(False, key = "msg"), x = "column", y = "count")
 `+common, barFn),
-			api.Method("heatmap", `plot.heatmap(matrix, row_labels=None, col_labels=None, palette="viridis", title="", xlabel="", ylabel="", path="heatmap.png", width=800, height=500) -> string
+			api.Method("heatmap", `plot.heatmap(matrix, row_labels=None, col_labels=None, palette="viridis", value_labels=None, title="", xlabel="", ylabel="", path="heatmap.png", width=800, height=500, scale=2) -> string
 
-Draws a grid of colored cells, row 0 at the top, with a color scale at the
-right. matrix is a list of rows (lists of numbers or bools), or a table:
-then row_labels may name a column holding the row labels (it is not drawn)
+Draws a grid of colored cells, row 0 at the top, with a key at the right.
+matrix is a list of rows (lists of numbers or bools), or a table: then
+row_labels may name a column holding the row labels (it is not drawn)
 and the other column names label the columns. Otherwise row_labels and
 col_labels are lists with one label per row / column (default: the
-indexes). A matrix of bools uses the two ends of the palette (False low,
-True high); None cells are grey. Palettes: viridis, grey, blackbody,
-kindlmann, bluered.
+indexes). Palettes: viridis, grey, blackbody, kindlmann, bluered.
 
-    plot.heatmap(versions, row_labels = "msg", title = "who has which version")
+A matrix of numbers gets a color scale. A matrix of bools is two
+categories: the two ends of the palette (False low, True high), with a
+key of swatches rather than a scale. None (and NaN) cells are grey and
+get a swatch in the key too. value_labels names the categories in the
+key: {True: "...", False: "...", None: "..."} (for numbers, only None).
+
+    plot.heatmap(versions, row_labels = "msg", title = "who has which version",
+                 value_labels = {True: "producer's version", False: "another version",
+                                 None: "not received"})
 `+common, heatmapFn),
 		},
 	}).Global())

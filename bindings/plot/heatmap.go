@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"go.starlark.net/starlark"
+	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
@@ -79,10 +80,11 @@ const (
 )
 
 func heatmapFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var matrix, rowLabelsV, colLabelsV starlark.Value
+	var matrix, rowLabelsV, colLabelsV, valueLabelsV starlark.Value
 	paletteName := "viridis"
 	o := newOptions("heatmap.png")
-	pairs := append([]any{"matrix", &matrix, "row_labels?", &rowLabelsV, "col_labels?", &colLabelsV, "palette?", &paletteName}, o.pairs()...)
+	pairs := append([]any{"matrix", &matrix, "row_labels?", &rowLabelsV, "col_labels?", &colLabelsV, "palette?", &paletteName,
+		"value_labels?", &valueLabelsV}, o.pairs()...)
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, pairs...); err != nil {
 		return nil, err
 	}
@@ -149,7 +151,7 @@ func heatmapFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	}
 	nrows, ncols := len(rows), len(rows[0])
 
-	allBool, anyValue := true, false
+	allBool, anyValue, anyNone := true, false, false
 	z := make([][]float64, nrows)
 	for r, row := range rows {
 		z[r] = make([]float64, ncols)
@@ -157,6 +159,9 @@ func heatmapFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 			f, ok := number(v)
 			if !ok {
 				return fail(fmt.Errorf("matrix: row %d, column %d is %s %s, want a number or a bool", r, c, v.Type(), v.String()))
+			}
+			if math.IsNaN(f) {
+				anyNone = true // None or NaN: an empty (grey) cell
 			}
 			if v != starlark.None {
 				anyValue = true
@@ -169,6 +174,10 @@ func heatmapFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	}
 	if !anyValue {
 		return fail(fmt.Errorf("matrix: every cell is None"))
+	}
+	names, err := valueLabels(valueLabelsV, allBool)
+	if err != nil {
+		return fail(err)
 	}
 
 	if !none(rowLabelsV) {
@@ -246,46 +255,112 @@ func heatmapFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	}
 	p.Y.Tick.Marker = yt
 
-	// The color scale: a one-column heat map of the value range.
-	scale := o.newPlot()
-	scale.Title.Text = ""
-	scale.X.Label.Text = ""
-	scale.Y.Label.Text = ""
-	scale.HideX()
-	scale.X.Padding, scale.Y.Padding = 0, 0
-	var sz [][]float64
+	// The key at the right: for bools, a swatch per value (they are
+	// categories, not a scale); for numbers, a color scale. Either way a
+	// grey swatch says what the empty cells mean.
+	key := newLegend("outside")
+	key.l.ThumbnailWidth = vg.Points(12)
+	key.l.Padding = vg.Points(4)
 	if allBool {
-		sz = [][]float64{{1}, {0}}
-		scale.Y.Tick.Marker = nominalTicks([]string{"False", "True"}, 2)
-	} else {
+		key.add(names["True"], swatch{pal[1]})
+		key.add(names["False"], swatch{pal[0]})
+	}
+	if anyNone {
+		key.add(names["None"], swatch{nanColor})
+	}
+	keyW, keyH := key.size()
+	stripW := max(pixels(stripWidthPx), keyW+2*legendInset)
+	if allBool {
+		stripW = keyW + 2*legendInset
+	}
+	var scale *gplot.Plot
+	if !allBool {
+		scale = o.newPlot()
+		scale.Title.Text = ""
+		scale.X.Label.Text = ""
+		scale.Y.Label.Text = ""
+		scale.HideX()
+		scale.X.Padding, scale.Y.Padding = 0, 0
 		const steps = 128
-		sz = make([][]float64, steps)
+		sz := make([][]float64, steps)
 		for i := range sz {
 			sz[steps-1-i] = []float64{lo + (float64(i)+0.5)*(hi-lo)/steps}
 		}
-	}
-	sh := plotter.NewHeatMap(grid{sz}, colorList(pal))
-	sh.Min, sh.Max = lo, hi
-	if !allBool {
+		sh := plotter.NewHeatMap(grid{sz}, colorList(pal))
+		sh.Min, sh.Max = lo, hi
 		// Label the scale in data units rather than cell indexes.
 		sh.GridXYZ = scaleGrid{grid{sz}, lo, hi}
+		scale.Add(sh)
 	}
-	scale.Add(sh)
 
-	stripW := pixels(stripWidthPx)
 	err = save(thread, o, format, func(dc draw.Canvas) {
-		p.Draw(draw.Crop(dc, 0, -stripW, 0, 0))
-		top := vg.Length(0)
-		if o.title != "" {
-			top = -vg.Points(30)
+		dc = pad(dc)
+		plotC := draw.Crop(dc, 0, -stripW, 0, 0)
+		p.Draw(plotC)
+		data := p.DataCanvas(plotC)
+		x := plotC.Max.X + legendInset
+		if scale != nil {
+			bottom := vg.Points(40)
+			if anyNone {
+				bottom += keyH + legendInset
+			}
+			top := vg.Length(0)
+			if o.title != "" {
+				top = -vg.Points(30)
+			}
+			scale.Draw(draw.Crop(dc, dc.Max.X-dc.Min.X-stripW+vg.Points(20), -vg.Points(10), bottom, top-vg.Points(10)))
+			if anyNone {
+				key.drawBox(dc, vg.Rectangle{Min: vg.Point{X: x, Y: data.Min.Y}, Max: vg.Point{X: x + keyW, Y: data.Min.Y + keyH}}, false)
+			}
+			return
 		}
-		sc := draw.Crop(dc, dc.Max.X-dc.Min.X-stripW+vg.Points(20), -vg.Points(10), vg.Points(40), top-vg.Points(10))
-		scale.Draw(sc)
+		key.drawBox(dc, vg.Rectangle{Min: vg.Point{X: x, Y: data.Max.Y - keyH}, Max: vg.Point{X: x + keyW, Y: data.Max.Y}}, false)
 	})
 	if err != nil {
 		return fail(err)
 	}
 	return starlark.String(o.path), nil
+}
+
+// swatch is a legend entry's square of a heat map's cell color.
+type swatch struct{ c color.Color }
+
+func (s swatch) Thumbnail(c *draw.Canvas) {
+	side := min(c.Max.X-c.Min.X, c.Max.Y-c.Min.Y)
+	r := vg.Rectangle{Min: c.Min, Max: vg.Point{X: c.Min.X + side, Y: c.Min.Y + side}}
+	c.SetColor(s.c)
+	c.Fill(r.Path())
+	c.SetLineStyle(draw.LineStyle{Color: color.Gray{Y: 0x99}, Width: vg.Points(0.5)})
+	c.Stroke(r.Path())
+}
+
+// valueLabels reads value_labels={True: "...", False: "...", None: "..."},
+// the key's names for the cell values (for numbers, only None).
+func valueLabels(v starlark.Value, allBool bool) (map[string]string, error) {
+	names := map[string]string{"True": "True", "False": "False", "None": "None"}
+	if none(v) {
+		return names, nil
+	}
+	d, ok := v.(*starlark.Dict)
+	if !ok {
+		return nil, fmt.Errorf("value_labels: got %s, want a dict like {True: \"same version\", False: \"other version\", None: \"not received\"}", v.Type())
+	}
+	for _, kv := range d.Items() {
+		k := kv[0]
+		_, isBool := k.(starlark.Bool)
+		if !isBool && k != starlark.None {
+			return nil, fmt.Errorf("value_labels: key %s: want True, False or None", k.String())
+		}
+		if isBool && !allBool {
+			return nil, fmt.Errorf("value_labels: key %s: the matrix holds numbers, whose key is a color scale; only None can be named", k.String())
+		}
+		text, ok := kv[1].(starlark.String)
+		if !ok {
+			return nil, fmt.Errorf("value_labels[%s]: got %s, want a string", k.String(), kv[1].Type())
+		}
+		names[k.String()] = string(text)
+	}
+	return names, nil
 }
 
 // scaleGrid places the cells of the color scale at their values.

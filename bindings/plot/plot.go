@@ -8,7 +8,7 @@
 package plot
 
 import (
-	"bytes"
+	"bufio"
 	"fmt"
 	"image/color"
 	"math"
@@ -19,6 +19,7 @@ import (
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 
 	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/bindings/table"
@@ -29,7 +30,12 @@ const (
 	defaultHeight = 500
 	minSize       = 100
 	maxSize       = 10000
-	dpi           = 96 // pixels per inch of PNG and JPEG output
+	dpi           = 96 // pixels per inch of a chart's nominal size
+	// defaultScale is how many image pixels PNG and JPEG charts get per
+	// nominal pixel: 2, so that the default 800 x 500 chart is a
+	// 1600 x 1000 image, sharp in print and on high-density screens.
+	defaultScale = 2
+	maxScale     = 4
 )
 
 // options are the arguments every chart takes.
@@ -37,17 +43,18 @@ type options struct {
 	title, xlabel, ylabel string
 	path                  string
 	width, height         int
+	scale                 int
 }
 
 func newOptions(defaultPath string) *options {
-	return &options{path: defaultPath, width: defaultWidth, height: defaultHeight}
+	return &options{path: defaultPath, width: defaultWidth, height: defaultHeight, scale: defaultScale}
 }
 
 // pairs returns the UnpackArgs pairs of the common arguments.
 func (o *options) pairs() []any {
 	return []any{
 		"title?", &o.title, "xlabel?", &o.xlabel, "ylabel?", &o.ylabel,
-		"path?", &o.path, "width?", &o.width, "height?", &o.height,
+		"path?", &o.path, "width?", &o.width, "height?", &o.height, "scale?", &o.scale,
 	}
 }
 
@@ -63,6 +70,13 @@ func (o *options) check() (string, error) {
 	}
 	if o.height < minSize || o.height > maxSize {
 		return "", fmt.Errorf("height: want %d to %d pixels, got %d", minSize, maxSize, o.height)
+	}
+	if o.scale < 1 || o.scale > maxScale {
+		return "", fmt.Errorf("scale: want 1 to %d image pixels per pixel, got %d", maxScale, o.scale)
+	}
+	if w, h := o.width*o.scale, o.height*o.scale; w > maxSize || h > maxSize {
+		return "", fmt.Errorf("scale: a %d x %d chart at scale %d is a %d x %d image; at most %d pixels a side (lower scale or the size)",
+			o.width, o.height, o.scale, w, h, maxSize)
 	}
 	if o.path == "" {
 		return "", fmt.Errorf("path: empty file name")
@@ -96,26 +110,61 @@ type drawFunc func(dc draw.Canvas)
 // save renders draw in the format chosen by the path and writes it through
 // the thread's Files hook. A panic inside gonum becomes an error.
 func save(thread *starlark.Thread, o *options, format string, drawIt drawFunc) (err error) {
+	// Open the file first: a path that cannot be written fails before
+	// the drawing, which a large raster chart makes slow.
+	w, err := outfiles.Create(thread, o.path)
+	if err != nil {
+		return err
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("cannot draw the chart: %v", r)
 		}
+		if err != nil {
+			if a, ok := w.(outfiles.Aborter); ok {
+				a.Abort()
+				return
+			}
+		}
+		if cerr := w.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("cannot write %q: %v", o.path, cerr)
+		}
 	}()
-	c, err := draw.NewFormattedCanvas(pixels(o.width), pixels(o.height), format)
+	c, err := newCanvas(pixels(o.width), pixels(o.height), format, o.scale)
 	if err != nil {
 		return err
 	}
-	drawIt(draw.New(c))
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
+	dc := draw.New(c)
+	dc.SetColor(color.White) // also under the margins pad leaves
+	dc.Fill(dc.Rectangle.Path())
+	drawIt(dc)
+	bw := bufio.NewWriter(w)
+	if _, err := c.WriteTo(bw); err != nil {
 		return fmt.Errorf("cannot encode %s: %v", format, err)
 	}
-	return outfiles.WriteFile(thread, o.path, buf.Bytes())
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("cannot write %q: %v", o.path, err)
+	}
+	return nil
+}
+
+// newCanvas returns a canvas of the format; raster formats get scale
+// image pixels per nominal pixel (the drawing is the same, finer).
+func newCanvas(w, h vg.Length, format string, scale int) (vg.CanvasWriterTo, error) {
+	switch format {
+	case "png", "jpg":
+		c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi*scale))
+		if format == "png" {
+			return vgimg.PngCanvas{Canvas: c}, nil
+		}
+		return vgimg.JpegCanvas{Canvas: c}, nil
+	}
+	return draw.NewFormattedCanvas(w, h, format)
 }
 
 // savePlot draws one plot filling the canvas.
 func savePlot(thread *starlark.Thread, o *options, format string, p *gplot.Plot) error {
-	return save(thread, o, format, func(dc draw.Canvas) { p.Draw(dc) })
+	return save(thread, o, format, func(dc draw.Canvas) { p.Draw(pad(dc)) })
 }
 
 // seriesColors are Tableau's 10 categorical colors.
