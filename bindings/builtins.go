@@ -30,7 +30,7 @@ also follows --seed (and the seed of each run of a sweep).
 
   n = param("n", 100)           # p2prepl run x.star --set n=1000
   strict = param("strict", False)`, builtinParam),
-		api.Function("sum", `sum(iterable, start=0) -> start plus every element (numbers), as Python's sum.
+		api.PureFunction("sum", `sum(iterable, start=0) -> start plus every element (numbers), as Python's sum.
 
   mean = sum(times) / len(times)`, builtinSum),
 		api.Function("help", `help(x) -> None; prints the documentation of x

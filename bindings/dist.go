@@ -218,15 +218,15 @@ func locScaleFamily(name string, shapes []string, build func(p []float64) (dist.
 
 func init() {
 	members := []api.Builtin{
-		api.Method("norm", "dist.norm(loc=0, scale=1) -> the normal distribution with mean loc and standard deviation scale (scipy.stats.norm).", locScaleFamily("norm", nil, func(p []float64) (dist.Dist, error) { return dist.Norm(p[0], p[1]) })),
-		api.Method("lognorm", "dist.lognorm(s, loc=0, scale=1) -> scipy.stats.lognorm: loc + scale*exp(s*Z). p2psimpy's Dist('lognorm', (0.495, 4.89, 0.0426)) is dist.lognorm(0.495, 4.89, 0.0426).", locScaleFamily("lognorm", []string{"s"}, func(p []float64) (dist.Dist, error) { return dist.LogNorm(p[0], p[1], p[2]) })),
-		api.Method("gamma", "dist.gamma(a, loc=0, scale=1) -> scipy.stats.gamma: shape a, scale (not rate), shifted by loc.", locScaleFamily("gamma", []string{"a"}, func(p []float64) (dist.Dist, error) { return dist.Gamma(p[0], p[1], p[2]) })),
-		api.Method("expon", "dist.expon(loc=0, scale=1) -> scipy.stats.expon: exponential with mean scale (rate 1/scale), shifted by loc.", locScaleFamily("expon", nil, func(p []float64) (dist.Dist, error) { return dist.Expon(p[0], p[1]) })),
-		api.Method("uniform", "dist.uniform(loc=0, scale=1) -> scipy.stats.uniform: uniform on [loc, loc+scale] (not [a, b]).", locScaleFamily("uniform", nil, func(p []float64) (dist.Dist, error) { return dist.Uniform(p[0], p[1]) })),
-		api.Method("pareto", "dist.pareto(b, loc=0, scale=1) -> scipy.stats.pareto (type I, support x >= loc+scale).", locScaleFamily("pareto", []string{"b"}, func(p []float64) (dist.Dist, error) { return dist.Pareto(p[0], p[1], p[2]) })),
-		api.Method("weibull_min", "dist.weibull_min(c, loc=0, scale=1) -> scipy.stats.weibull_min: Weibull with shape c. Alias dist.weibull.", locScaleFamily("weibull_min", []string{"c"}, func(p []float64) (dist.Dist, error) { return dist.WeibullMin(p[0], p[1], p[2]) })),
-		api.Method("weibull", "dist.weibull(c, loc=0, scale=1) -> alias of dist.weibull_min.", locScaleFamily("weibull_min", []string{"c"}, func(p []float64) (dist.Dist, error) { return dist.WeibullMin(p[0], p[1], p[2]) })),
-		api.Method("constant", "dist.constant(v) -> the distribution that always gives v.", distConstant),
+		api.Pure(api.Method("norm", "dist.norm(loc=0, scale=1) -> the normal distribution with mean loc and standard deviation scale (scipy.stats.norm).", locScaleFamily("norm", nil, func(p []float64) (dist.Dist, error) { return dist.Norm(p[0], p[1]) }))),
+		api.Pure(api.Method("lognorm", "dist.lognorm(s, loc=0, scale=1) -> scipy.stats.lognorm: loc + scale*exp(s*Z). p2psimpy's Dist('lognorm', (0.495, 4.89, 0.0426)) is dist.lognorm(0.495, 4.89, 0.0426).", locScaleFamily("lognorm", []string{"s"}, func(p []float64) (dist.Dist, error) { return dist.LogNorm(p[0], p[1], p[2]) }))),
+		api.Pure(api.Method("gamma", "dist.gamma(a, loc=0, scale=1) -> scipy.stats.gamma: shape a, scale (not rate), shifted by loc.", locScaleFamily("gamma", []string{"a"}, func(p []float64) (dist.Dist, error) { return dist.Gamma(p[0], p[1], p[2]) }))),
+		api.Pure(api.Method("expon", "dist.expon(loc=0, scale=1) -> scipy.stats.expon: exponential with mean scale (rate 1/scale), shifted by loc.", locScaleFamily("expon", nil, func(p []float64) (dist.Dist, error) { return dist.Expon(p[0], p[1]) }))),
+		api.Pure(api.Method("uniform", "dist.uniform(loc=0, scale=1) -> scipy.stats.uniform: uniform on [loc, loc+scale] (not [a, b]).", locScaleFamily("uniform", nil, func(p []float64) (dist.Dist, error) { return dist.Uniform(p[0], p[1]) }))),
+		api.Pure(api.Method("pareto", "dist.pareto(b, loc=0, scale=1) -> scipy.stats.pareto (type I, support x >= loc+scale).", locScaleFamily("pareto", []string{"b"}, func(p []float64) (dist.Dist, error) { return dist.Pareto(p[0], p[1], p[2]) }))),
+		api.Pure(api.Method("weibull_min", "dist.weibull_min(c, loc=0, scale=1) -> scipy.stats.weibull_min: Weibull with shape c. Alias dist.weibull.", locScaleFamily("weibull_min", []string{"c"}, func(p []float64) (dist.Dist, error) { return dist.WeibullMin(p[0], p[1], p[2]) }))),
+		api.Pure(api.Method("weibull", "dist.weibull(c, loc=0, scale=1) -> alias of dist.weibull_min.", locScaleFamily("weibull_min", []string{"c"}, func(p []float64) (dist.Dist, error) { return dist.WeibullMin(p[0], p[1], p[2]) }))),
+		api.Pure(api.Method("constant", "dist.constant(v) -> the distribution that always gives v.", distConstant)),
 		api.Method("sample", `dist.sample(values, weights=None) -> draws one of values
 
 values may be any values (numbers, region names, peer types); weights
@@ -234,15 +234,15 @@ values may be any values (numbers, region names, peer types); weights
 numbers has .mean and .var; over other values it can be used for region=.
 
   region = dist.sample(["eu", "us"], weights = [3, 1])`, distSampleCtor),
-		api.Method("scipy", `dist.scipy(name, params) -> a distribution named as in scipy.stats
+		api.Pure(api.Method("scipy", `dist.scipy(name, params) -> a distribution named as in scipy.stats
 
 For porting p2psimpy's Dist(name, params) lines verbatim: params in scipy
 order (shape..., loc, scale), loc and scale optional.
   dist.scipy("lognorm", (0.49512563, 4.892564, 0.0425785))
   dist.scipy("sample", ["eu", "us"])   # or {"values": [...], "weights": [...]}
 Names: norm, lognorm, gamma, expon, uniform, pareto, weibull_min (weibull),
-constant (const), sample.`, distScipy),
-		api.Method("sum", "dist.sum(d1, d2, ...) -> the distribution of the sum of independent draws (same as d1 + d2 + ...).", distSum),
+constant (const), sample.`, distScipy)),
+		api.Pure(api.Method("sum", "dist.sum(d1, d2, ...) -> the distribution of the sum of independent draws (same as d1 + d2 + ...).", distSum)),
 	}
 	api.Register(api.NewModule(&api.Module{Name: "dist", Doc: `dist: probability distributions with scipy.stats' parameter order.
 

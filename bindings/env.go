@@ -291,6 +291,7 @@ func (e *Env) ExecREPLChunk(thread *starlark.Thread, globals starlark.StringDict
 			globals[k] = v
 		}
 	}
+	thread.SetLocal(replGlobalsKey, globals) // for dir()
 	opts := FileOptions()
 	opts.LoadBindsGlobally = true // a load at the prompt binds names for the inputs that follow
 	f, err := opts.Parse("<repl>", src, 0)

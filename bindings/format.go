@@ -15,7 +15,7 @@ import (
 // and round() fill the gap.
 func init() {
 	api.Register(
-		api.Function("format", `format(x, spec="") -> x formatted by a Python format spec, as a string
+		api.PureFunction("format", `format(x, spec="") -> x formatted by a Python format spec, as a string
 
 Formats a number (or a string) as Python's format(x, spec) does, with
 its format-specification mini-language
@@ -34,7 +34,7 @@ its format-specification mini-language
 Types: f F (fixed, default 6 decimals), e E (exponent), g G n (general),
 % (percent), d b o x X c (ints), s (strings); none gives str(x) for an
 empty spec. In a message: "mean %s ms" % format(m, ".1f").`, builtinFormat),
-		api.Function("round", `round(x, ndigits=None) -> x rounded to ndigits decimals (an int without ndigits)
+		api.PureFunction("round", `round(x, ndigits=None) -> x rounded to ndigits decimals (an int without ndigits)
 
 Rounds as Python's round() does: to the nearest value, ties to even
 (round(2.5) == 2, round(0.125, 2) == 0.12), on the exact binary value of x

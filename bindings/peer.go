@@ -108,7 +108,7 @@ var peerType = api.NewType(&api.Type[*Peer]{
 	},
 	Methods: []api.Builtin{
 		api.Method("store", "peer.store(ns, key, value) -> None; puts value in the peer's storage namespace ns under key (a string or int). The value is frozen.", peerStore),
-		api.Method("get", "peer.get(ns, key, default=None) -> the value stored under ns/key, or default.", peerGet),
+		api.Pure(api.Method("get", "peer.get(ns, key, default=None) -> the value stored under ns/key, or default.", peerGet)),
 		api.Method("send", `peer.send(to, msg) -> None
 
 Sends msg to the connected peer to (a peer or an id). A send to a peer
@@ -142,7 +142,7 @@ and the peer's next inbound message waits. Calls add up:
   def validate(peer, msg):
       peer.busy(dist.norm(1, 0.2) + dist.lognorm(0.49512563, 4.892564, 0.0425785))
       return msg.data["balance"] >= 0`, peerBusy),
-		api.Method("seen", "peer.seen(id) -> True if the peer has accepted a message with this id (or this message's id).", peerSeen),
+		api.Pure(api.Method("seen", "peer.seen(id) -> True if the peer has accepted a message with this id (or this message's id).", peerSeen)),
 	},
 })
 

@@ -256,8 +256,8 @@ nodes: with a graph, add only these nodes (the graph's edges are connected
 Like add_peers for one peer. id=None takes the next free id. connect=k
 connects it to k random existing peers of type "peer"; connect=[...] to
 the given peers or ids.`, simAddPeer),
-		api.Method("peer", "sim.peer(id) -> the peer with that id (an error if there is none).", simPeer),
-		api.Method("peers_of", "sim.peers_of(type) -> the peers of that type, in id order.", simPeersOf),
+		api.Pure(api.Method("peer", "sim.peer(id) -> the peer with that id (an error if there is none).", simPeer)),
+		api.Pure(api.Method("peers_of", "sim.peers_of(type) -> the peers of that type, in id order.", simPeersOf)),
 		api.Method("connect", "sim.connect(a, b) -> None; connects two peers (or ids).", simConnect),
 		api.Method("disconnect", "sim.disconnect(a, b) -> None; disconnects two peers (or ids), if connected.", simDisconnect),
 		api.Method("run", `sim.run(until) -> None
@@ -288,29 +288,29 @@ forever): messages sent across are dropped (counted as dropped_partition).`, sim
 
 Sets the probability that a message is lost: on every link, or only on
 link=(a, b). at=None: now; otherwise at simulated time at.`, simSetLoss),
-		api.Method("counter", "sim.counter(kind) -> the counters of one message kind (see sim.counters).", simCounter),
-		api.Method("common_coin", `sim.common_coin(*key) -> 0 or 1
+		api.Pure(api.Method("counter", "sim.counter(kind) -> the counters of one message kind (see sim.counters).", simCounter)),
+		api.Pure(api.Method("common_coin", `sim.common_coin(*key) -> 0 or 1
 
 A common coin (Rabin, 1983) for randomized agreement: the same bit for
 every peer that asks with the same key (any values: an instance id and a
 round, sim.common_coin("26_1", 3)), independent across keys, and known to
 no script before it is drawn. It is a keyed hash (SipHash-2-4) of the key
 under a secret drawn from the seed, so it is the same in every run of the
-seed and draws nothing from random.`, simCommonCoin),
+seed and draws nothing from random.`, simCommonCoin)),
 		api.Method("record_paths", `sim.record_paths(kind) -> None
 
 Records, for every message of kind sent from now on, the peers that sent
 and forwarded it: msg.path in a handler. Call it before the first message
 of the kind is sent; a service can ask for it instead with
 service(..., paths = [kind]).`, simRecordPaths),
-		api.Method("traffic", "sim.traffic() -> a table of the message counters, one row per kind plus a total row: sent, sent_bytes, delivered, unhandled, rejected, dropped (and why).", simTraffic),
-		api.Method("peer_table", "sim.peer_table(type=None) -> a table of the peers (of one type): id, type, region, online, degree, messages and bytes sent and received.", simPeerTable),
-		api.Method("first_seen", "sim.first_seen(id) -> list of (peer_id, t, hops, version), each peer's first accepted copy of message id, in time order.", simFirstSeen),
-		api.Method("seen_at", "sim.seen_at(peer, id) -> when the peer first accepted message id, or None.", simSeenAt),
-		api.Method("coverage", "sim.coverage(id, type=None) -> the fraction of peers (of that type) that have accepted message id.", simCoverage),
-		api.Method("message_ids", "sim.message_ids() -> the tracked message ids, in creation order.", simMessageIDs),
-		api.Method("versions", "sim.versions(id) -> the messages created with this id, oldest first (two or more when a producer equivocates).", simVersions),
-		api.Method("load_series", "sim.load_series() -> per simulated second, struct(second, messages, bytes) of the traffic delivered (p2psimpy's per-second load; not called sim.load because load is a Starlark keyword).", simLoad),
+		api.Pure(api.Method("traffic", "sim.traffic() -> a table of the message counters, one row per kind plus a total row: sent, sent_bytes, delivered, unhandled, rejected, dropped (and why).", simTraffic)),
+		api.Pure(api.Method("peer_table", "sim.peer_table(type=None) -> a table of the peers (of one type): id, type, region, online, degree, messages and bytes sent and received.", simPeerTable)),
+		api.Pure(api.Method("first_seen", "sim.first_seen(id) -> list of (peer_id, t, hops, version), each peer's first accepted copy of message id, in time order.", simFirstSeen)),
+		api.Pure(api.Method("seen_at", "sim.seen_at(peer, id) -> when the peer first accepted message id, or None.", simSeenAt)),
+		api.Pure(api.Method("coverage", "sim.coverage(id, type=None) -> the fraction of peers (of that type) that have accepted message id.", simCoverage)),
+		api.Pure(api.Method("message_ids", "sim.message_ids() -> the tracked message ids, in creation order.", simMessageIDs)),
+		api.Pure(api.Method("versions", "sim.versions(id) -> the messages created with this id, oldest first (two or more when a producer equivocates).", simVersions)),
+		api.Pure(api.Method("load_series", "sim.load_series() -> per simulated second, struct(second, messages, bytes) of the traffic delivered (p2psimpy's per-second load; not called sim.load because load is a Starlark keyword).", simLoad)),
 	},
 })
 

@@ -45,11 +45,11 @@ var graphType = api.NewType(&api.Type[*Graph]{
 		api.Attr("m", "the number of edges", func(g *Graph) (starlark.Value, error) { return starlark.MakeInt(len(g.g.Edges)), nil }),
 	},
 	Methods: []api.Builtin{
-		api.Method("neighbours", "graph.neighbours(node) -> the sorted neighbours of a node.", graphNeighbours),
-		api.Method("has_edge", "graph.has_edge(a, b) -> True if a and b are linked.", graphHasEdge),
-		api.Method("degrees", "graph.degrees() -> {node: degree}.", graphDegrees),
-		api.Method("connected", "graph.connected() -> True if every node can reach every other.", graphConnected),
-		api.Method("relabel", "graph.relabel(offset) -> a copy with offset added to every node id (relabel(-1) gives networkx's 0..n-1).", graphRelabel),
+		api.Pure(api.Method("neighbours", "graph.neighbours(node) -> the sorted neighbours of a node.", graphNeighbours)),
+		api.Pure(api.Method("has_edge", "graph.has_edge(a, b) -> True if a and b are linked.", graphHasEdge)),
+		api.Pure(api.Method("degrees", "graph.degrees() -> {node: degree}.", graphDegrees)),
+		api.Pure(api.Method("connected", "graph.connected() -> True if every node can reach every other.", graphConnected)),
+		api.Pure(api.Method("relabel", "graph.relabel(offset) -> a copy with offset added to every node id (relabel(-1) gives networkx's 0..n-1).", graphRelabel)),
 	},
 })
 
@@ -141,10 +141,10 @@ func init() {
 		api.Method("random_regular", "topology.random_regular(n, d, seed=None) -> random d-regular graph on nodes 1..n (n*d even, d < n).", topoRandomRegular),
 		api.Method("barabasi_albert", "topology.barabasi_albert(n, m, seed=None) -> preferential-attachment (scale-free) graph on nodes 1..n, each new node linking to m earlier ones.", topoBarabasiAlbert),
 		api.Method("watts_strogatz", "topology.watts_strogatz(n, k, beta, seed=None) -> small-world graph: ring lattice of even degree k with each edge rewired with probability beta.", topoWattsStrogatz),
-		api.Method("complete", "topology.complete(n) -> every pair of nodes 1..n linked.", topoComplete),
-		api.Method("ring", "topology.ring(n) -> the cycle 1-2-...-n-1.", topoRing),
-		api.Method("star", "topology.star(n) -> hub 1 linked to leaves 2..n.", topoStar),
-		api.Method("from_edges", "topology.from_edges(edges, nodes=[]) -> a graph from a list of (a, b) pairs (either order, repeats merged), plus extra isolated nodes.", topoFromEdges),
+		api.Pure(api.Method("complete", "topology.complete(n) -> every pair of nodes 1..n linked.", topoComplete)),
+		api.Pure(api.Method("ring", "topology.ring(n) -> the cycle 1-2-...-n-1.", topoRing)),
+		api.Pure(api.Method("star", "topology.star(n) -> hub 1 linked to leaves 2..n.", topoStar)),
+		api.Pure(api.Method("from_edges", "topology.from_edges(edges, nodes=[]) -> a graph from a list of (a, b) pairs (either order, repeats merged), plus extra isolated nodes.", topoFromEdges)),
 		api.Method("from_file", `topology.from_file(path) -> a graph read from an edge list file ("a b" per line, "node N" for isolated nodes, # comments), as topology.save writes. A relative path is looked up next to the script first, then in the output directory; files outside the script's directory and --out are refused. (It is not called topology.load because load is a Starlark keyword.)`, topoLoad),
 		api.Method("save", "topology.save(graph, path) -> None; writes the graph as an edge list file under the output directory (--out).", topoSave),
 		api.Method("attach_clients", `topology.attach_clients(graph, clients, k, seed=None) -> (graph, client_ids)

@@ -57,6 +57,22 @@ type Builtin struct {
 	Name string
 	Doc  string
 	Fn   Fn
+	// Pure says that calling it has no side effects: it only reads state
+	// and returns a new value (sim.counter, dist.norm, graph.neighbours).
+	// The REPL calls pure builtins to complete what follows a call:
+	// sim.counter("gossip").<Tab>. Set it with Pure(...).
+	Pure bool
+}
+
+// Pure marks a builtin as free of side effects (see Builtin.Pure):
+//
+//	api.Pure(api.Method("counter", "sim.counter(kind) -> ...", simCounter))
+//
+// Anything that draws random numbers, creates or changes a simulation,
+// writes a file or reads a parameter is not pure.
+func Pure(b Builtin) Builtin {
+	b.Pure = true
+	return b
 }
 
 // InternalError is a Go panic recovered at the boundary between Starlark
@@ -104,6 +120,7 @@ type Global struct {
 	Name  string
 	Doc   string
 	Value starlark.Value
+	pure  bool // a function declared with PureFunction
 }
 
 // Method declares a module member or a method:
@@ -114,6 +131,14 @@ func Method(name, doc string, fn Fn) Builtin { return Builtin{Name: name, Doc: d
 // Function declares a top-level builtin function.
 func Function(name, doc string, fn Fn) Global {
 	return Global{Name: name, Doc: doc, Value: NewBuiltin(name, Method(name, doc, fn))}
+}
+
+// PureFunction declares a top-level builtin function free of side effects
+// (see Builtin.Pure).
+func PureFunction(name, doc string, fn Fn) Global {
+	g := Function(name, doc, fn)
+	g.pure = true
+	return g
 }
 
 // Const declares a predeclared constant or foreign module (ms, json).
@@ -128,6 +153,7 @@ var (
 	globals []Global              // in registration order
 	docs    = map[string]string{} // by qualified name: "simulation", "dist.norm", "sim.run", "peer"
 	types   = map[string]typeDoc{}
+	pure    = map[string]bool{} // pure functions and module members by qualified name: "format", "dist.norm"
 )
 
 // typeDoc is what the registry needs of a Type[T] whatever T is.
@@ -135,6 +161,7 @@ type typeDoc interface {
 	typeName() string
 	varName() string
 	methodDoc(name string) (string, bool)
+	isPure(method string) bool
 	fullDoc() string
 	memberNames() []string
 	memberDoc(name string) string
@@ -161,6 +188,9 @@ func Register(gs ...Global) {
 		}
 		globals = append(globals, g)
 		docs[g.Name] = g.Doc
+		if g.pure {
+			pure[g.Name] = true
+		}
 	}
 }
 

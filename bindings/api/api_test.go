@@ -34,6 +34,9 @@ var thingType = NewType(&Type[*thing]{
 		Method("boom", "th.boom() -> panics", func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
 			panic("boom")
 		}),
+		Pure(Method("peek", "th.peek() -> n", func(_ *starlark.Thread, b *starlark.Builtin, _ starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+			return starlark.MakeInt(b.Receiver().(*thing).n), nil
+		})),
 	},
 })
 
@@ -57,7 +60,7 @@ func TestTypeAttr(t *testing.T) {
 	if v, err := thingType.Attr(x, "nope", &x.bound); v != nil || err != nil {
 		t.Errorf("missing attribute gave %v, %v", v, err)
 	}
-	if got := strings.Join(thingType.AttrNames(), ","); got != "boom,double,n" {
+	if got := strings.Join(thingType.AttrNames(), ","); got != "boom,double,n,peek" {
 		t.Errorf("AttrNames = %s", got)
 	}
 	boom, _ := thingType.Attr(x, "boom", nil)
@@ -98,5 +101,47 @@ func TestConstDoc(t *testing.T) {
 	Register(Const("api_test_unit", "api_test_unit = 7: a test unit.", starlark.MakeInt(7)))
 	if d := Doc(starlark.MakeInt(7)); !strings.Contains(d, "a test unit") {
 		t.Errorf("Doc(7) = %q", d)
+	}
+}
+
+func TestIsPure(t *testing.T) {
+	x := &thing{n: 1}
+	peek, _ := thingType.Attr(x, "peek", nil)
+	double, _ := thingType.Attr(x, "double", nil)
+	noop := func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error) {
+		return starlark.None, nil
+	}
+	Register(PureFunction("api_test_pure", "api_test_pure() -> None", noop), Function("api_test_impure", "api_test_impure() -> None", noop))
+	m := NewModule(&Module{Name: "api_test_mod", Doc: "m", Members: []Builtin{Pure(Method("p", "p()", noop)), Method("q", "q()", noop)}})
+	mp, _ := m.Attr("p")
+	mq, _ := m.Attr("q")
+	pd := Predeclared()
+	upper, _ := starlark.String("a").Attr("upper")
+	get, _ := starlark.NewDict(0).Attr("get")
+	clear, _ := starlark.NewDict(0).Attr("clear")
+	appnd, _ := starlark.NewList(nil).Attr("append")
+	for _, c := range []struct {
+		name string
+		v    starlark.Value
+		want bool
+	}{
+		{"th.peek", peek, true},
+		{"th.double", double, false},
+		{"api_test_pure", pd["api_test_pure"], true},
+		{"api_test_impure", pd["api_test_impure"], false},
+		{"api_test_mod.p", mp, true},
+		{"api_test_mod.q", mq, false},
+		{"len", starlark.Universe["len"], true},
+		{"fail", starlark.Universe["fail"], false},
+		{"print", starlark.Universe["print"], false},
+		{"str.upper", upper, true},
+		{"dict.get", get, true},
+		{"dict.clear", clear, false},
+		{"list.append", appnd, false},
+		{"an int", starlark.MakeInt(1), false},
+	} {
+		if got := IsPure(c.v); got != c.want {
+			t.Errorf("IsPure(%s) = %v, want %v", c.name, got, c.want)
+		}
 	}
 }

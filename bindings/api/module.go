@@ -44,6 +44,11 @@ func NewModule(m *Module) *Module {
 		}
 		m.members[b.Name] = NewBuiltin(q, b)
 		addDoc(q, b.Doc)
+		if b.Pure {
+			mu.Lock()
+			pure[q] = true
+			mu.Unlock()
+		}
 	}
 	for _, c := range m.Consts {
 		q := m.Name + "." + c.Name

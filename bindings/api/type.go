@@ -127,6 +127,11 @@ func (t *Type[T]) methodDoc(name string) (string, bool) {
 
 func (t *Type[T]) memberNames() []string { return t.names }
 
+func (t *Type[T]) isPure(name string) bool {
+	i, ok := t.index[name]
+	return ok && i >= len(t.Fields) && t.Methods[i-len(t.Fields)].Pure
+}
+
 func (t *Type[T]) docText() string { return t.Doc }
 
 func (t *Type[T]) split() (attrs, methods []string) {

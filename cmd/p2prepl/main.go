@@ -71,11 +71,15 @@ Flags (before or after FILE.star):
   -i                after the script, open the REPL with its globals
   -h, --help        show this help
 
-In the REPL: help(x) shows the documentation of x, dir(x) lists its
-attributes, Tab completes names and attributes, a block (def, for, if)
-ends with an empty line, Ctrl-C stops the running command (a simulation
-stays usable at the time it reached), Ctrl-D leaves. The history is kept
-in $P2PREPL_HISTORY, else in <user config dir>/p2prepl/history.
+In the REPL: help(x) shows the documentation of x (help("stdlib") the
+standard library), dir(x) lists its attributes and dir() your names. Tab
+completes names; attributes after a name, ps[0] or a call of a builtin
+without side effects (sim.counter("gossip").<Tab>); keyword arguments
+(simulation(se<Tab>); and load("@stdlib/... paths and names. A block
+(def, for, if) ends with an empty line; Up recalls it whole. Ctrl-C
+stops the running command (a simulation stays usable at the time it
+reached), Ctrl-D leaves. The history is kept in $P2PREPL_HISTORY, else
+in <user config dir>/p2prepl/history.
 
 Exit status: 0 on success, 1 when the script fails, 2 for a bad command
 line, 3 for an internal error (a bug in p2prepl), 130 when interrupted.

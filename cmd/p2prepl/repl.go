@@ -80,11 +80,13 @@ func repl(env *bindings.Env, globals starlark.StringDict, rio replIO) int {
 	cfg := &readline.Config{
 		Prompt:            ps1,
 		HistoryFile:       historyPath(),
-		AutoComplete:      &completer{globals: g, predeclared: predeclared},
+		AutoComplete:      &completer{globals: g, predeclared: predeclared, thread: env.NewThread("complete")},
 		InterruptPrompt:   "^C",
 		EOFPrompt:         "",
 		HistorySearchFold: true,
-		Stderr:            rio.stderr,
+		// chunkReader saves each input, a whole block as one entry.
+		DisableAutoSaveHistory: true,
+		Stderr:                 rio.stderr,
 	}
 	var stdin io.Reader = rio.stdin
 	if rio.stdin == os.Stdin {
@@ -149,17 +151,26 @@ type chunkReader struct {
 	rl       *readline.Instance
 	pending  string // a line read past the end of a bad block
 	skipping bool   // dropping the rest of a block with a syntax error
+	recalled recall // the lines of a block recalled from the history
 }
 
-// line reads one line, prompting with prompt, or takes the pending one.
+// line reads one line, prompting with prompt, or takes the pending one,
+// or the next of a recalled block (see history.go).
 func (c *chunkReader) line(prompt string) (string, error) {
 	if c.pending != "" {
 		l := c.pending
 		c.pending = ""
 		return l, nil
 	}
+	if l, ok := c.recalled.next(); ok {
+		return l, nil
+	}
 	c.rl.SetPrompt(prompt)
-	return c.rl.Readline()
+	l, err := c.rl.Readline()
+	if err == nil {
+		l = c.recalled.expand(l)
+	}
+	return l, err
 }
 
 // read reads one complete statement (a line, or a block ended by an empty
@@ -188,6 +199,7 @@ func (c *chunkReader) read() (string, error) {
 			c.pending = line
 		}
 	}
+	c.recalled.start()
 	var (
 		lines  []string
 		readEr error
@@ -206,6 +218,9 @@ func (c *chunkReader) read() (string, error) {
 	_, err := parseOpts.ParseCompoundStmt(replFile, read)
 	if readEr != nil {
 		return "", readEr
+	}
+	if entry := historyEntry(lines); strings.TrimSpace(entry) != "" {
+		c.rl.SaveHistory(entry)
 	}
 	if err != nil && (len(lines) > 1 || opensBlock(lines[0])) && strings.TrimSpace(lines[len(lines)-1]) != "" {
 		c.skipping = true

@@ -267,12 +267,12 @@ func TestREPL(t *testing.T) {
 		t.Errorf("Ctrl-D: exit status %d, want 0", code)
 	}
 
-	// Every line typed is in the history file.
+	// Every input is in the history file, a block as one entry.
 	data, err := os.ReadFile(hist)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range []string{"x = 6 * 7", "x + 1", "def twice(n):", "    return 2 * n", "twice(x)", "[1, 2][5]"} {
+	for _, l := range []string{"x = 6 * 7", "x + 1", "def twice(n):" + blockSep + "    return 2 * n", "twice(x)", "[1, 2][5]"} {
 		if !strings.Contains(string(data), l+"\n") {
 			t.Errorf("history has no line %q:\n%s", l, data)
 		}
@@ -458,6 +458,17 @@ func TestREPLLoad(t *testing.T) {
 	if out := s.line("type(check.agreement)"); out != "\"function\"\n" {
 		t.Errorf("type(check.agreement) printed %q", out)
 	}
+	// dir() lists the globals, builtins left out.
+	if out := s.line("dir()"); out != "[\"check\", \"nine\", \"triple\"]\n" {
+		t.Errorf("dir() printed %q", out)
+	}
+	// help of a unit constant explains the unit.
+	if out := s.line("help(ms)"); !strings.Contains(out, "simulated time is in milliseconds") {
+		t.Errorf("help(ms) printed %q", out)
+	}
+	if out := s.line("help(Mbps)"); !strings.Contains(out, "Mbps = 1000000 bits per second") {
+		t.Errorf("help(Mbps) printed %q", out)
+	}
 
 	// load() at the prompt binds names for the inputs that follow, from
 	// the standard library and from files relative to the working
@@ -487,6 +498,76 @@ func TestREPLLoad(t *testing.T) {
 	}
 	if out := s.line("triple(5)"); out != "15\n" {
 		t.Errorf("triple(5) printed %q", out)
+	}
+	if code := s.exit(); code != 0 {
+		t.Errorf("exit status %d", code)
+	}
+}
+
+func TestREPLHistoryBlocks(t *testing.T) {
+	hist := filepath.Join(t.TempDir(), "history")
+	s := startSession(t, hist)
+	s.expect(">>> ")
+	s.send("for i in range(2):\r")
+	s.expect("... ")
+	s.send("    print('hi', i)\r")
+	s.expect("... ")
+	s.send("\r")
+	s.expect("hi 1\n>>> ")
+	s.line("x = 5")
+
+	// Up twice recalls the block as one entry; Enter runs all of it.
+	s.send("\x1b[A\x1b[A")
+	s.expect("for i in range(2):" + blockSep + "    print('hi', i)")
+	s.send("\r")
+	s.expect("hi 0\nhi 1\n>>> ")
+	if code := s.exit(); code != 0 {
+		t.Errorf("exit status %d", code)
+	}
+
+	// In a new session, from the history file.
+	s = startSession(t, hist)
+	s.expect(">>> ")
+	s.send("\x1b[A")
+	s.expect("for i in range(2):" + blockSep + "    print('hi', i)")
+	s.send("\r")
+	s.expect("hi 0\nhi 1\n>>> ")
+	if code := s.exit(); code != 0 {
+		t.Errorf("exit status %d", code)
+	}
+	data, _ := os.ReadFile(hist)
+	if n := strings.Count(string(data), "for i in range(2):"); n < 2 {
+		t.Errorf("history file has the block %d times:\n%s", n, data)
+	}
+}
+
+func TestREPLCompletionOfExpressions(t *testing.T) {
+	s := startSession(t, filepath.Join(t.TempDir(), "history"))
+	s.expect(">>> ")
+	s.line("sim = simulation(seed = 1)")
+	s.line("ps = sim.add_peers(3)")
+	s.send("ps[0].neighbo\t")
+	s.expect("neighbors")
+	s.send("u\t")
+	s.expect("ps[0].neighbours")
+	s.send("\r")
+	s.expect(">>> ")
+	s.send(`sim.counter("gossip").deliv` + "\t")
+	s.expect("delivered")
+	s.send("\x03\x03")
+	s.expect(">>> ")
+	s.send("simulation(see\t")
+	s.expect("simulation(seed = ")
+	s.send("3).seed\r")
+	s.expect("3\n>>> ")
+	s.send(`load("@stdlib/anal` + "\t")
+	s.expect(`load("@stdlib/analysis.star`)
+	s.send(`", "latenc` + "\t")
+	s.expect(`load("@stdlib/analysis.star", "latencies`)
+	s.send(`")` + "\r")
+	s.expect(">>> ")
+	if out := s.line("type(latencies)"); out != "\"function\"\n" {
+		t.Errorf("after the completed load, type(latencies) printed %q", out)
 	}
 	if code := s.exit(); code != 0 {
 		t.Errorf("exit status %d", code)
