@@ -221,7 +221,7 @@ var simType = api.NewType(&api.Type[*Simulation]{
 			}
 			return s.net, nil
 		}),
-		api.Attr("counters", "{kind: struct(sent, sent_bytes, delivered, delivered_bytes, unhandled, rejected, dropped, dropped_bytes, dropped_offline, dropped_loss, dropped_partition, dropped_disconnected)}", func(s *Simulation) (starlark.Value, error) {
+		api.Attr("counters", "{kind: struct(sent, sent_bytes, delivered, delivered_bytes, unhandled, rejected, dropped, dropped_bytes, dropped_offline, dropped_loss, dropped_partition, dropped_disconnected, dropped_fault)}; dropped_fault counts copies a faults() budget or --schedule dropped", func(s *Simulation) (starlark.Value, error) {
 			ks := s.sim.Kinds()
 			d := starlark.NewDict(len(ks))
 			for _, k := range ks {
@@ -327,7 +327,7 @@ func counterValue(c engine.Counter) starlark.Value {
 		"unhandled", c.Unhandled, "rejected", c.Rejected,
 		"dropped", c.Dropped, "dropped_bytes", c.DroppedBytes,
 		"dropped_offline", c.DroppedOffline, "dropped_loss", c.DroppedLoss, "dropped_partition", c.DroppedPartition,
-		"dropped_disconnected", c.DroppedDisconnected)
+		"dropped_disconnected", c.DroppedDisconnected, "dropped_fault", c.DroppedFault)
 }
 
 func simOf(b *starlark.Builtin) *Simulation { return b.Receiver().(*Simulation) }

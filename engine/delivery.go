@@ -159,6 +159,14 @@ func (s *Sim) transmit(from *Peer, to, toRegion int32, m *Message, ttl, hops int
 		return
 	}
 	at := done + s.net.oneWay(from.region, int(toRegion), s.rng)
+	if s.pert != nil {
+		extra, lost := s.pert.onSend(s, seq, m, int32(from.id), to)
+		if lost {
+			s.drop(m, &c.DroppedFault, from.id, int(to), DropFault, seq, int(hops))
+			return
+		}
+		at += extra
+	}
 	ref := seq
 	if s.paths && s.recordsPaths(m.kind) {
 		ref = s.pathNode(from.id, parent, seq)
@@ -287,6 +295,9 @@ func (s *Sim) finish(p *Peer, ok bool) error {
 					err = &RunError{T: s.now, Peer: p.id, Err: fmt.Errorf("%s handling %q from peer %d: %w", e.svc.Name(), m.Kind, d.From, herr)}
 				}
 			}
+		}
+		if handled && len(s.onDeliver) > 0 && err == nil {
+			err = s.afterDelivery(p, d)
 		}
 		if handled {
 			c.Delivered++

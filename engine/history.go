@@ -45,9 +45,10 @@ const (
 	DropPartition                  // the link was cut by a partition
 	DropReceiverOffline            // the receiver was offline when it arrived or while it waited
 	DropDisconnected               // sent to a peer the sender was no longer connected to
+	DropFault                      // a perturbation schedule dropped it (Sim.Perturb, Sim.Replay)
 )
 
-var dropNames = [...]string{"", "sender offline", "loss", "partition", shiviz.ReceiverOffline, "disconnected"}
+var dropNames = [...]string{"", "sender offline", "loss", "partition", shiviz.ReceiverOffline, "disconnected", "fault"}
 
 // String is the reason as the trace and the counters name it.
 func (r DropReason) String() string {

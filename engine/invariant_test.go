@@ -20,7 +20,7 @@ func checkBalance(t *testing.T, s *engine.Sim, when string) {
 			t.Errorf("%s, kind %q: sent %d != delivered %d + unhandled %d + rejected %d + dropped %d + in flight %d = %d",
 				when, name, c.Sent, c.Delivered, c.Unhandled, c.Rejected, c.Dropped, inFlight, got)
 		}
-		if r := c.DroppedOffline + c.DroppedLoss + c.DroppedPartition; r != c.Dropped {
+		if r := c.DroppedOffline + c.DroppedLoss + c.DroppedPartition + c.DroppedDisconnected + c.DroppedFault; r != c.Dropped {
 			t.Errorf("%s, kind %q: drop reasons add up to %d, dropped %d", when, name, r, c.Dropped)
 		}
 	}

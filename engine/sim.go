@@ -67,11 +67,13 @@ type Sim struct {
 	coinKey   [2]uint64  // the common coin's secret (see CommonCoin)
 	coinReady bool
 
-	scratch []int32
-	trace   *tracer
-	hist    *History
-	obs     bool   // a trace or a history is kept: the observe* hooks run
-	sendSeq uint32 // sends numbered while observing (see observeSend)
+	scratch   []int32
+	trace     *tracer
+	hist      *History
+	obs       bool   // a trace or a history is kept: the observe* hooks run
+	sendSeq   uint32 // sends numbered while observing (see observeSend)
+	pert      *perturber
+	onDeliver []deliverHook
 
 	stop         atomic.Bool
 	progressNow  atomic.Uint64
@@ -188,6 +190,11 @@ func (s *Sim) Run(until float64) error {
 		return errors.New("run: until is NaN")
 	}
 	s.stop.Store(false)
+	if s.pert != nil && !s.pert.started {
+		if err := s.pert.start(s, until); err != nil {
+			return err
+		}
+	}
 	for s.q.Len() > 0 && s.q.peekTime() < until {
 		if err := s.step(); err != nil {
 			s.publish()
@@ -207,9 +214,40 @@ func (s *Sim) Step() (bool, error) {
 		return false, nil
 	}
 	s.stop.Store(false)
+	if s.pert != nil && !s.pert.started {
+		if err := s.pert.start(s, math.Inf(1)); err != nil {
+			return true, err
+		}
+	}
 	err := s.step()
 	s.publish()
 	return true, err
+}
+
+// RunEvents processes events until the n-th event of the simulation's life
+// (counted by Events) has been processed, or none is left before until,
+// and reports whether it reached event n. Like Run, it stops early with
+// ErrInterrupted, ErrEventLimit or a *RunError; unlike Run, it leaves the
+// clock at the last event processed, so that a later Run or RunEvents
+// continues exactly where it stopped.
+func (s *Sim) RunEvents(n uint64, until float64) (bool, error) {
+	if math.IsNaN(until) {
+		return false, errors.New("run: until is NaN")
+	}
+	s.stop.Store(false)
+	if s.pert != nil && !s.pert.started {
+		if err := s.pert.start(s, until); err != nil {
+			return false, err
+		}
+	}
+	for s.events < n && s.q.Len() > 0 && s.q.peekTime() < until {
+		if err := s.step(); err != nil {
+			s.publish()
+			return false, err
+		}
+	}
+	s.publish()
+	return s.events >= n, nil
 }
 
 func (s *Sim) publish() {
@@ -303,6 +341,7 @@ type Counter struct {
 	DroppedLoss               int64
 	DroppedPartition          int64
 	DroppedDisconnected       int64 // sent to a peer the sender had been connected to earlier
+	DroppedFault              int64 // dropped by a perturbation schedule (Sim.Perturb, Sim.Replay)
 }
 
 // Kinds lists the message kinds seen so far, in the order first used.
@@ -332,6 +371,7 @@ func (s *Sim) Total() Counter {
 		t.DroppedLoss += c.DroppedLoss
 		t.DroppedPartition += c.DroppedPartition
 		t.DroppedDisconnected += c.DroppedDisconnected
+		t.DroppedFault += c.DroppedFault
 	}
 	return t
 }

@@ -1,0 +1,445 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+)
+
+// A perturbation is something an adversarial environment does to a run
+// within the model's assumptions: a message copy delayed or dropped, a peer
+// crashed, the network partitioned for a while. A Faults budget says how
+// much of each the environment may do; Perturb samples a schedule within
+// it from the simulation's seed (on a stream of its own, so the run's
+// other draws are the same with or without it) and applies it. Every
+// perturbation applied is recorded (Applied) as a concrete event that
+// Replay applies again exactly, which is what exploration, shrinking and
+// `p2prepl run --schedule` are built on.
+
+// Strategy is how delays are drawn within a Faults budget.
+type Strategy uint8
+
+const (
+	// Uniform delays every copy by a uniform draw in [0, Delay].
+	Uniform Strategy = iota
+	// PCT gives every sending peer a random priority that orders its
+	// concurrent deliveries (a tie-breaking delay far below the latency)
+	// and, at Depth-1 change points chosen among the first Sends sends,
+	// demotes the copy sent there below every message in flight: it
+	// arrives Delay late. This is PCT (Burckhardt et al., ASPLOS 2010)
+	// over messages in flight: an ordering bug that needs d-1 messages to
+	// be overtaken is found with probability about 1/Sends^(d-1) per run.
+	PCT
+	// Boundary delays every copy by 0 or by Delay (the extremes of the
+	// allowed range), each with probability 1/2, and gives partitions the
+	// full PartitionLen.
+	Boundary
+)
+
+var strategyNames = [...]string{"uniform", "pct", "boundary"}
+
+func (s Strategy) String() string {
+	if int(s) < len(strategyNames) {
+		return strategyNames[s]
+	}
+	return fmt.Sprintf("strategy(%d)", s)
+}
+
+// ParseStrategy reads a strategy name.
+func ParseStrategy(name string) (Strategy, error) {
+	for i, n := range strategyNames {
+		if n == name {
+			return Strategy(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown strategy %q (known: uniform, pct, boundary)", name)
+}
+
+// Faults is a perturbation budget. The zero value perturbs nothing.
+type Faults struct {
+	Delay        float64  // extra delay of a message copy, at most this many ms
+	Drop         int      // at most this many copies dropped
+	Crash        int      // at most this many peers crashed (for good)
+	Partitions   int      // at most this many partitions
+	PartitionLen float64  // each lasting at most this many ms
+	Kinds        []string // message kinds delays and drops apply to (nil: every kind)
+	Peers        []int    // peers that may crash or be cut off (nil: every peer)
+	// Horizon is how long after the first Run crashes and partitions may
+	// start, in ms (0: the span of that first Run).
+	Horizon  float64
+	Strategy Strategy
+	Depth    int // PCT: d, the number of change points plus one (0: 3)
+	// Sends is how many sends (of Kinds) drops and PCT change points are
+	// spread over, an estimate of the sends of a run (e.g. counted in a
+	// plain run; 0: 1000).
+	Sends int
+}
+
+// Validate reports a budget that cannot be applied.
+func (f *Faults) Validate() error {
+	switch {
+	case f.Delay < 0 || math.IsNaN(f.Delay) || math.IsInf(f.Delay, 0):
+		return fmt.Errorf("faults: delay must be a finite number of ms >= 0 (got %g)", f.Delay)
+	case f.Drop < 0:
+		return fmt.Errorf("faults: drop must be >= 0 (got %d)", f.Drop)
+	case f.Crash < 0:
+		return fmt.Errorf("faults: crash must be >= 0 (got %d)", f.Crash)
+	case f.Partitions < 0:
+		return fmt.Errorf("faults: partitions must be >= 0 (got %d)", f.Partitions)
+	case f.Partitions > 0 && !(f.PartitionLen > 0) || math.IsInf(f.PartitionLen, 0):
+		return fmt.Errorf("faults: a partition needs a finite length > 0 ms (got %g)", f.PartitionLen)
+	case f.Horizon < 0 || math.IsNaN(f.Horizon) || math.IsInf(f.Horizon, 0):
+		return fmt.Errorf("faults: horizon must be a finite number of ms >= 0 (got %g)", f.Horizon)
+	case f.Depth < 0:
+		return fmt.Errorf("faults: depth must be >= 1 (got %d)", f.Depth)
+	case f.Sends < 0:
+		return fmt.Errorf("faults: sends must be >= 0 (got %d)", f.Sends)
+	case f.Strategy > Boundary:
+		return fmt.Errorf("faults: unknown strategy %d", f.Strategy)
+	}
+	return nil
+}
+
+// PerturbKind names a perturbation.
+type PerturbKind string
+
+// The perturbations.
+const (
+	PerturbDelay     PerturbKind = "delay"     // one copy arrives Delay ms late
+	PerturbDrop      PerturbKind = "drop"      // one copy is lost
+	PerturbSlow      PerturbKind = "slow"      // every copy Peer sends arrives Delay ms late (PCT priorities)
+	PerturbCrash     PerturbKind = "crash"     // Peer crashes at At
+	PerturbPartition PerturbKind = "partition" // Group is cut off from every other peer during [At, Until)
+)
+
+// Perturbation is one perturbation applied. A copy of a message is named
+// by its sender, receiver, kind, id and version and by N, its place among
+// the copies with those five; Send, its number among every send of the
+// run, is what a person reads ("message #n"). Replay matches copies by the
+// name, which survives shrinking better than the number: removing one
+// perturbation shifts every later send number, rarely a copy's name.
+type Perturbation struct {
+	Kind    PerturbKind `json:"kind"`
+	Send    uint32      `json:"send,omitempty"`
+	From    int         `json:"from,omitempty"`
+	To      int         `json:"to,omitempty"`
+	Msg     string      `json:"msg,omitempty"`     // the message kind
+	ID      string      `json:"id,omitempty"`      // its id ("" for untracked messages)
+	Version int         `json:"version,omitempty"` // its version
+	N       int         `json:"n,omitempty"`
+	Delay   float64     `json:"delay,omitempty"`
+	Peer    int         `json:"peer,omitempty"`
+	At      float64     `json:"at,omitempty"`
+	Until   float64     `json:"until,omitempty"`
+	Group   []int       `json:"group,omitempty"`
+	// T is when a delay or drop was applied (informational).
+	T float64 `json:"t,omitempty"`
+}
+
+func (p Perturbation) String() string {
+	switch p.Kind {
+	case PerturbDelay:
+		return fmt.Sprintf("t=%s: message #%d (%q %d->%d) delayed %s ms", FormatTime(p.T), p.Send, p.Msg, p.From, p.To, FormatTime(p.Delay))
+	case PerturbDrop:
+		return fmt.Sprintf("t=%s: message #%d (%q %d->%d) dropped", FormatTime(p.T), p.Send, p.Msg, p.From, p.To)
+	case PerturbSlow:
+		return fmt.Sprintf("peer %d's messages delayed %s ms", p.Peer, FormatTime(p.Delay))
+	case PerturbCrash:
+		return fmt.Sprintf("t=%s: peer %d crashed", FormatTime(p.At), p.Peer)
+	case PerturbPartition:
+		return fmt.Sprintf("t=%s..%s: peers %v cut off", FormatTime(p.At), FormatTime(p.Until), p.Group)
+	}
+	return string(p.Kind)
+}
+
+// copyKey names a copy up to its N.
+type copyKey struct {
+	from, to, version int32
+	kind, id          string
+}
+
+type nthKey struct {
+	copyKey
+	n int32
+}
+
+// perturber applies a sampled or replayed schedule during a run.
+type perturber struct {
+	f       Faults // the budget (sampling)
+	replay  bool
+	rng     *rand.Rand
+	started bool
+	kinds   map[string]bool // nil: every kind
+
+	nth     map[copyKey]int32
+	byName  map[nthKey]Perturbation // replay: delays and drops
+	peerAll map[int32]float64       // slow peers' extra delay (replay, and PCT)
+	pending []Perturbation          // replay: crashes and partitions to install
+
+	dropAt   map[uint32]bool // sampling: numbers (among eligible sends) to drop
+	changeAt map[uint32]bool // sampling, PCT: numbers to demote
+	eligible uint32          // sends of the budget's kinds so far
+	tieMax   float64
+
+	applied []Perturbation
+}
+
+// Perturb samples perturbations within budget f as the simulation runs,
+// from a stream of the simulation's seed named "faults": the rest of the
+// run draws exactly what it would without them. It replaces an earlier
+// Perturb or Replay and must be called before the first Run.
+func (s *Sim) Perturb(f Faults) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	f.Kinds = slices.Clone(f.Kinds)
+	f.Peers = slices.Clone(f.Peers)
+	if f.Depth == 0 {
+		f.Depth = 3
+	}
+	if f.Sends == 0 {
+		f.Sends = 1000
+	}
+	pt := &perturber{f: f, rng: s.Stream("faults"), nth: map[copyKey]int32{}, peerAll: map[int32]float64{}}
+	if f.Kinds != nil {
+		pt.kinds = map[string]bool{}
+		for _, k := range f.Kinds {
+			pt.kinds[k] = true
+		}
+	}
+	pt.dropAt = pickSends(pt.rng, f.Drop, f.Sends)
+	if f.Strategy == PCT && f.Delay > 0 {
+		pt.changeAt = pickSends(pt.rng, f.Depth-1, f.Sends)
+		// Priorities only break ties: far below any delay that matters.
+		pt.tieMax = math.Min(f.Delay*1e-3, 1e-3)
+	}
+	s.setPerturber(pt)
+	return nil
+}
+
+// Replay applies a recorded schedule (from Applied) again. It replaces an
+// earlier Perturb or Replay and must be called before the first Run.
+func (s *Sim) Replay(sched []Perturbation) error {
+	pt := &perturber{replay: true, nth: map[copyKey]int32{}, byName: map[nthKey]Perturbation{}, peerAll: map[int32]float64{}}
+	for i, p := range sched {
+		switch p.Kind {
+		case PerturbDelay, PerturbDrop:
+			if p.Kind == PerturbDelay && !(p.Delay >= 0) {
+				return fmt.Errorf("schedule event %d: a delay must be >= 0 ms (got %g)", i+1, p.Delay)
+			}
+			k := nthKey{copyKey{int32(p.From), int32(p.To), int32(p.Version), p.Msg, p.ID}, int32(p.N)}
+			pt.byName[k] = p
+		case PerturbSlow:
+			if !(p.Delay >= 0) {
+				return fmt.Errorf("schedule event %d: a delay must be >= 0 ms (got %g)", i+1, p.Delay)
+			}
+			pt.peerAll[int32(p.Peer)] = p.Delay
+			pt.applied = append(pt.applied, p)
+		case PerturbCrash:
+			if math.IsNaN(p.At) || p.At < 0 {
+				return fmt.Errorf("schedule event %d: a crash needs a time at >= 0 (got %g)", i+1, p.At)
+			}
+			pt.pending = append(pt.pending, p)
+		case PerturbPartition:
+			if math.IsNaN(p.At) || !(p.Until > p.At) || len(p.Group) == 0 {
+				return fmt.Errorf("schedule event %d: a partition needs at < until and a non-empty group", i+1)
+			}
+			pt.pending = append(pt.pending, p)
+		default:
+			return fmt.Errorf("schedule event %d: unknown kind %q (known: delay, drop, slow, crash, partition)", i+1, p.Kind)
+		}
+	}
+	s.setPerturber(pt)
+	return nil
+}
+
+func (s *Sim) setPerturber(pt *perturber) {
+	s.pert = pt
+	s.obs = true // sends are numbered
+}
+
+// Applied lists the perturbations applied so far, in the order applied
+// (crashes and partitions first, as they are planned when the first Run
+// starts): a schedule that Replay applies again.
+func (s *Sim) Applied() []Perturbation {
+	if s.pert == nil {
+		return nil
+	}
+	out := make([]Perturbation, len(s.pert.applied))
+	for i, p := range s.pert.applied {
+		p.Group = slices.Clone(p.Group)
+		out[i] = p
+	}
+	return out
+}
+
+// Perturbing reports whether a budget or a schedule is installed.
+func (s *Sim) Perturbing() bool { return s.pert != nil }
+
+// pickSends chooses up to k distinct send numbers in [1, n].
+func pickSends(r *rand.Rand, k, n int) map[uint32]bool {
+	if k <= 0 {
+		return nil
+	}
+	if k > n {
+		k = n
+	}
+	out := make(map[uint32]bool, k)
+	for len(out) < k {
+		out[uint32(1+r.IntN(n))] = true
+	}
+	return out
+}
+
+// start plans the crashes and partitions when the first Run begins, when
+// the peers exist; until is that Run's end.
+func (pt *perturber) start(s *Sim, until float64) error {
+	pt.started = true
+	if pt.replay {
+		for _, p := range pt.pending {
+			if err := pt.install(s, p); err != nil {
+				return err
+			}
+		}
+		pt.pending = nil
+		return nil
+	}
+	f := &pt.f
+	h := f.Horizon
+	if h == 0 {
+		h = until - s.now
+	}
+	if math.IsInf(h, 0) || math.IsNaN(h) || h <= 0 {
+		if f.Crash > 0 || f.Partitions > 0 {
+			return fmt.Errorf("faults: crashes and partitions need a horizon (the first run has none: give horizon=)")
+		}
+		h = 0
+	}
+	cands := f.Peers
+	if cands == nil {
+		for _, p := range s.Peers() {
+			cands = append(cands, p.id)
+		}
+	}
+	for _, id := range cands {
+		if s.Peer(id) == nil {
+			return fmt.Errorf("faults: no peer %d", id)
+		}
+	}
+	if f.Crash > 0 {
+		ids := slices.Clone(cands)
+		pt.rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		n := min(f.Crash, len(ids))
+		var ps []Perturbation
+		for _, id := range ids[:n] {
+			ps = append(ps, Perturbation{Kind: PerturbCrash, Peer: id, At: s.now + pt.rng.Float64()*h})
+		}
+		sort.SliceStable(ps, func(i, j int) bool { return ps[i].At < ps[j].At })
+		for _, p := range ps {
+			if err := pt.install(s, p); err != nil {
+				return err
+			}
+		}
+	}
+	for i := 0; i < f.Partitions && len(cands) >= 2; i++ {
+		var group []int
+		for len(group) == 0 || len(group) == len(cands) {
+			group = group[:0]
+			for _, id := range cands {
+				if pt.rng.IntN(2) == 0 {
+					group = append(group, id)
+				}
+			}
+		}
+		at := s.now + pt.rng.Float64()*h
+		n := f.PartitionLen
+		if f.Strategy != Boundary {
+			n *= 1 - pt.rng.Float64() // (0, PartitionLen]
+		}
+		if err := pt.install(s, Perturbation{Kind: PerturbPartition, At: at, Until: at + n, Group: group}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// install schedules a crash or sets a partition.
+func (pt *perturber) install(s *Sim, p Perturbation) error {
+	switch p.Kind {
+	case PerturbCrash:
+		peer := s.Peer(p.Peer)
+		if peer == nil {
+			return fmt.Errorf("schedule: crash of peer %d, which does not exist", p.Peer)
+		}
+		at := math.Max(p.At, s.now)
+		s.q.push(at, event{kind: evFunc, peer: int32(peer.id), fn: func() error { peer.Crash(); return nil }})
+	case PerturbPartition:
+		if err := s.Partition(p.Group, nil, p.At, p.Until); err != nil {
+			return fmt.Errorf("schedule: %w", err)
+		}
+	}
+	pt.applied = append(pt.applied, p)
+	return nil
+}
+
+// onSend decides the fate of copy seq of m from one peer to another: an
+// extra delay, or a drop.
+func (pt *perturber) onSend(s *Sim, seq uint32, m *Message, from, to int32) (extra float64, drop bool) {
+	if pt.kinds != nil && !pt.kinds[m.Kind] {
+		return 0, false
+	}
+	ck := copyKey{from: from, to: to, kind: m.Kind, version: m.version, id: m.ID}
+	n := pt.nth[ck]
+	pt.nth[ck] = n + 1
+	rec := func(kind PerturbKind, d float64) {
+		pt.applied = append(pt.applied, Perturbation{Kind: kind, Send: seq, From: int(from), To: int(to), Msg: m.Kind,
+			ID: m.ID, Version: int(m.version), N: int(n), Delay: d, T: s.now})
+	}
+	if pt.replay {
+		extra = pt.peerAll[from]
+		if p, ok := pt.byName[nthKey{ck, n}]; ok {
+			if p.Kind == PerturbDrop {
+				rec(PerturbDrop, 0)
+				return 0, true
+			}
+			rec(PerturbDelay, p.Delay)
+			extra += p.Delay
+		}
+		return extra, false
+	}
+	f := &pt.f
+	pt.eligible++
+	if pt.dropAt[pt.eligible] {
+		rec(PerturbDrop, 0)
+		return 0, true
+	}
+	if f.Delay == 0 {
+		return 0, false
+	}
+	switch f.Strategy {
+	case Uniform:
+		extra = f.Delay * pt.rng.Float64()
+	case Boundary:
+		if pt.rng.IntN(2) == 1 {
+			extra = f.Delay
+		}
+	case PCT:
+		tie, ok := pt.peerAll[from]
+		if !ok {
+			tie = pt.tieMax * pt.rng.Float64()
+			pt.peerAll[from] = tie
+			pt.applied = append(pt.applied, Perturbation{Kind: PerturbSlow, Peer: int(from), Delay: tie})
+		}
+		if pt.changeAt[pt.eligible] {
+			rec(PerturbDelay, f.Delay)
+			return tie + f.Delay, false
+		}
+		return tie, false
+	}
+	if extra > 0 {
+		rec(PerturbDelay, extra)
+	}
+	return extra, false
+}
