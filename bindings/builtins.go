@@ -21,7 +21,7 @@ type builtinFunc = api.Fn
 
 func init() {
 	api.Register(
-		api.Function("param", `param(name, default) -> value of --set name=VALUE, or default
+		api.Function("param", `param(name, default, shrink=False, least=1) -> value of --set name=VALUE, or default
 
 Reads a command-line parameter given with --set name=VALUE, converted to
 the type of default (int, float, bool or string; a default of None gives
@@ -29,7 +29,10 @@ the string). Without --set name=..., returns default. param("seed", d)
 also follows --seed (and the seed of each run of a sweep).
 
   n = param("n", 100)           # p2prepl run x.star --set n=1000
-  strict = param("strict", False)`, builtinParam),
+  strict = param("strict", False)
+
+shrink=True marks an int parameter that 'p2prepl explore' may lower
+(not below least) while shrinking a failing run to a smaller one.`, builtinParam),
 		api.PureFunction("sum", `sum(iterable, start=0) -> start plus every element (numbers), as Python's sum.
 
   mean = sum(times) / len(times)`, builtinSum),
@@ -57,10 +60,14 @@ help("stdlib") for all of them. help() lists the builtins.`, builtinHelp),
 func builtinParam(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var name string
 	var dflt starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "default", &dflt); err != nil {
+	shrink, least := false, 1
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "default", &dflt, "shrink?", &shrink, "least?", &least); err != nil {
 		return nil, err
 	}
 	e := envOf(thread)
+	if shrink {
+		return e.shrinkParam(thread, b, name, dflt, int64(least))
+	}
 	raw, ok := e.opts.Params[name]
 	if !ok && name == "seed" && e.opts.SeedSet {
 		// param("seed", d) follows --seed, so that scripts that seed

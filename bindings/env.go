@@ -62,6 +62,9 @@ type Options struct {
 	MaxEvents uint64
 	// Stdout receives print() and help() output (nil means os.Stdout).
 	Stdout io.Writer
+	// Perturb perturbs every simulation the script creates (exploration,
+	// --budget, --schedule); nil: only as the script's faults= says.
+	Perturb *Perturbation
 }
 
 // Env is one session: the builtins, the settings, the simulations created
@@ -79,6 +82,7 @@ type Env struct {
 	current      *Simulation // the simulation created last
 	inRun        *Simulation // the simulation inside sim.run on the script goroutine
 	usedParams   map[string]bool
+	xp           exploreState
 
 	modules map[string]*moduleEntry
 	tree    string // the main script's directory: scripts read files under it and --out
@@ -273,7 +277,12 @@ func (e *Env) execFile(thread *starlark.Thread, filename string, src any, opts *
 	e.mu.Unlock()
 	thread.SetLocal(outfiles.TreeKey, outfiles.Dir(e.scriptTree()))
 	defer recoverInternal(thread, &err)
-	return starlark.ExecFileOptions(opts, thread, filename, src, e.predeclared)
+	globals, err = starlark.ExecFileOptions(opts, thread, filename, src, e.predeclared)
+	if err == nil {
+		// The script's invariant(...) properties judge the finished run.
+		err = e.checkInvariants(thread)
+	}
+	return globals, err
 }
 
 // ExecREPLChunk runs one REPL input: src is parsed with FileOptions(); a

@@ -82,6 +82,10 @@ func FormatError(err error) string {
 		what = inner.Msg
 		if cause := errors.Unwrap(inner); cause != nil {
 			what = cause.Error()
+			if re, ok := cause.(*engine.RunError); ok {
+				// Said once: runContext adds when and where.
+				what = re.Err.Error()
+			}
 		}
 	}
 	if isInternal {

@@ -78,7 +78,7 @@ func (s *Simulation) call(fn starlark.Value, args starlark.Tuple) (starlark.Valu
 }
 
 func init() {
-	api.Register(api.Function("simulation", `simulation(seed=None, network=None, strict_kinds=False, strict_links=False, trace=None) -> a new simulation
+	api.Register(api.Function("simulation", `simulation(seed=None, network=None, strict_kinds=False, strict_links=False, trace=None, faults=None) -> a new simulation
 
 seed: the seed of every random draw in the run (default: --seed, or 1).
   An explicit seed wins over --seed.
@@ -90,6 +90,9 @@ strict_links: make a send to a peer the sender is no longer connected to
   manager) an error (default: it is counted as dropped_disconnected).
 trace: a file (under the output directory, --out) to write every message
   event to as JSON Lines.
+faults: a faults(...) budget: the run is perturbed within it, from the
+  seed, and sim.schedule lists what was applied ('p2prepl explore' and
+  --budget / --schedule override it).
 
 Then add peers (sim.add_peers, sim.add_peer), run (sim.run(until=...)) and
 read the results (sim.counters, sim.first_seen(id), peer.storage, ...).
@@ -98,9 +101,9 @@ help(sim) lists everything a simulation has.`, builtinSimulation))
 
 func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	e := envOf(thread)
-	var seedV, netV, traceV starlark.Value = starlark.None, starlark.None, starlark.None
+	var seedV, netV, traceV, faultsV starlark.Value = starlark.None, starlark.None, starlark.None, starlark.None
 	strict, strictLinks := false, false
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "seed?", &seedV, "network?", &netV, "strict_kinds?", &strict, "strict_links?", &strictLinks, "trace?", &traceV); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "seed?", &seedV, "network?", &netV, "strict_kinds?", &strict, "strict_links?", &strictLinks, "trace?", &traceV, "faults?", &faultsV); err != nil {
 		return nil, err
 	}
 	seed := e.seed
@@ -129,6 +132,9 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 		cfg.Network = en
 	}
 	s.sim = engine.New(cfg)
+	if err := e.installFaults(s, faultsV); err != nil {
+		return nil, err
+	}
 	s.peerRand = s.sim.Stream("peers")
 	s.topoRand = s.sim.Stream("topology")
 	if traceV != starlark.None {
@@ -230,6 +236,7 @@ var simType = api.NewType(&api.Type[*Simulation]{
 			d.Freeze()
 			return d, nil
 		}),
+		api.Attr("schedule", "the perturbations applied so far (faults=, --budget, --schedule): a list of struct(kind, ..., text)", simSchedule),
 		api.Attr("total", "the counters summed over every kind", func(s *Simulation) (starlark.Value, error) {
 			return counterValue(s.sim.Total()), nil
 		}),

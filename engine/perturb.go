@@ -60,6 +60,7 @@ func ParseStrategy(name string) (Strategy, error) {
 // Faults is a perturbation budget. The zero value perturbs nothing.
 type Faults struct {
 	Delay        float64  // extra delay of a message copy, at most this many ms
+	DelayMin     float64  // and at least this many (when a copy is delayed at all: Kinds)
 	Drop         int      // at most this many copies dropped
 	Crash        int      // at most this many peers crashed (for good)
 	Partitions   int      // at most this many partitions
@@ -75,6 +76,10 @@ type Faults struct {
 	// spread over, an estimate of the sends of a run (e.g. counted in a
 	// plain run; 0: 1000).
 	Sends int
+	// Seed selects one of many schedules for the same simulation seed:
+	// exploration varies it, so that scripts that fix their seed are
+	// explored too (0: the stream "faults" of the simulation's seed).
+	Seed uint64
 }
 
 // Validate reports a budget that cannot be applied.
@@ -82,6 +87,8 @@ func (f *Faults) Validate() error {
 	switch {
 	case f.Delay < 0 || math.IsNaN(f.Delay) || math.IsInf(f.Delay, 0):
 		return fmt.Errorf("faults: delay must be a finite number of ms >= 0 (got %g)", f.Delay)
+	case f.DelayMin < 0 || !(f.DelayMin <= f.Delay):
+		return fmt.Errorf("faults: the least delay must be in [0, delay] ms (got %g, delay %g)", f.DelayMin, f.Delay)
 	case f.Drop < 0:
 		return fmt.Errorf("faults: drop must be >= 0 (got %d)", f.Drop)
 	case f.Crash < 0:
@@ -202,7 +209,11 @@ func (s *Sim) Perturb(f Faults) error {
 	if f.Sends == 0 {
 		f.Sends = 1000
 	}
-	pt := &perturber{f: f, rng: s.Stream("faults"), nth: map[copyKey]int32{}, peerAll: map[int32]float64{}}
+	rng := s.Stream("faults")
+	if f.Seed != 0 {
+		rng = rand.New(rand.NewPCG(s.cfg.Seed^f.Seed*0x9e3779b97f4a7c15, f.Seed+0x6a09e667f3bcc909))
+	}
+	pt := &perturber{f: f, rng: rng, nth: map[copyKey]int32{}, peerAll: map[int32]float64{}}
 	if f.Kinds != nil {
 		pt.kinds = map[string]bool{}
 		for _, k := range f.Kinds {
@@ -420,8 +431,9 @@ func (pt *perturber) onSend(s *Sim, seq uint32, m *Message, from, to int32) (ext
 	}
 	switch f.Strategy {
 	case Uniform:
-		extra = f.Delay * pt.rng.Float64()
+		extra = f.DelayMin + (f.Delay-f.DelayMin)*pt.rng.Float64()
 	case Boundary:
+		extra = f.DelayMin
 		if pt.rng.IntN(2) == 1 {
 			extra = f.Delay
 		}
@@ -436,7 +448,10 @@ func (pt *perturber) onSend(s *Sim, seq uint32, m *Message, from, to int32) (ext
 			rec(PerturbDelay, f.Delay)
 			return tie + f.Delay, false
 		}
-		return tie, false
+		if f.DelayMin > 0 {
+			rec(PerturbDelay, f.DelayMin)
+		}
+		return tie + f.DelayMin, false
 	}
 	if extra > 0 {
 		rec(PerturbDelay, extra)
