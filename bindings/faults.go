@@ -344,6 +344,9 @@ type Perturbation struct {
 	// Schedule replays recorded perturbations instead of sampling:
 	// Schedule[i] in the i-th simulation the script creates.
 	Schedule [][]engine.Perturbation
+	// KeepHistory keeps every simulation's history (for a space-time
+	// diagram of the run).
+	KeepHistory bool
 }
 
 // installFaults sets up the perturbations of a new simulation: faults= of
@@ -361,6 +364,9 @@ func (e *Env) installFaults(s *Simulation, fv starlark.Value) error {
 	idx := len(e.xp.sims)
 	e.xp.sims = append(e.xp.sims, s)
 	pp := e.opts.Perturb
+	if pp != nil && pp.KeepHistory {
+		s.sim.KeepHistory()
+	}
 	if pp != nil {
 		if pp.Schedule != nil {
 			if idx < len(pp.Schedule) {
@@ -436,4 +442,23 @@ func perturbationValue(p engine.Perturbation) starlark.Value {
 	}
 	kv = append(kv, "text", p.String())
 	return record(kv...)
+}
+
+// SimEvents is the number of events processed by every simulation the
+// script created.
+func (e *Env) SimEvents() uint64 {
+	var n uint64
+	for _, s := range e.xp.sims {
+		n += s.sim.Events()
+	}
+	return n
+}
+
+// EngineSims lists the engine simulations the script created, in order.
+func (e *Env) EngineSims() []*engine.Sim {
+	out := make([]*engine.Sim, len(e.xp.sims))
+	for i, s := range e.xp.sims {
+		out[i] = s.sim
+	}
+	return out
 }

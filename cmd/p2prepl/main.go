@@ -29,6 +29,7 @@ import (
 	"go.starlark.net/starlark"
 
 	"github.com/p2prepl/p2prepl/bindings"
+	"github.com/p2prepl/p2prepl/explore"
 )
 
 // Exit statuses.
@@ -54,6 +55,9 @@ Usage:
                                    all cores into a results store (p2prepl sweep --help)
   p2prepl results STORE            print, export or merge a results store
                                    (p2prepl results --help)
+  p2prepl explore [flags] FILE.star  search perturbation schedules for a run that
+                                   breaks the script's properties, and shrink it
+                                   (p2prepl explore --help)
 
 Flags (before or after FILE.star):
   --seed N          seed of every simulation whose script sets none (default 1)
@@ -68,6 +72,10 @@ Flags (before or after FILE.star):
   --quiet           no progress line on stderr during long runs
   --results FILE    write the rows the script record()s to FILE: .csv, .json,
                     or .db (a results store, as p2prepl sweep writes)
+  --budget SPEC     perturb every simulation within a budget, e.g.
+                    delay=80,drop=2,crash=1,partition=1x500,strategy=pct
+                    (the keys of faults(); replaces the script's faults=)
+  --schedule F.json replay a schedule saved by 'p2prepl explore' exactly
   -i                after the script, open the REPL with its globals
   -h, --help        show this help
 
@@ -113,6 +121,8 @@ var dispatch = func(args []string, stdin io.ReadCloser, stdout, stderr io.Writer
 			return sweepCommand(args[1:], stdout, stderr)
 		case "results":
 			return resultsCommand(args[1:], stdout, stderr)
+		case "explore":
+			return exploreCommand(args[1:], stdout, stderr)
 		}
 	}
 	return runCommand(args, false, stdin, stdout, stderr)
@@ -141,6 +151,8 @@ func exitOnPanic() {
 // config is the parsed command line of run (and of the bare REPL).
 type config struct {
 	file        string // "" for the bare REPL
+	budget      string
+	schedule    string
 	interactive bool
 	quiet       bool
 	timeout     time.Duration
@@ -212,6 +224,8 @@ func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error
 	fs.DurationVar(&cfg.timeout, "timeout", 0, "")
 	fs.BoolVar(&cfg.interactive, "i", false, "")
 	fs.StringVar(&cfg.results, "results", "", "")
+	fs.StringVar(&cfg.budget, "budget", "", "")
+	fs.StringVar(&cfg.schedule, "schedule", "", "")
 
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -229,6 +243,23 @@ func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error
 	}
 	cfg.opts.Seed, cfg.opts.SeedSet = seed.v, seed.set
 	cfg.opts.Params = map[string]string(params)
+	if cfg.budget != "" && cfg.schedule != "" {
+		return nil, errors.New("give --budget (sample a schedule) or --schedule (replay one), not both")
+	}
+	if cfg.budget != "" {
+		b, err := bindings.ParseBudget(cfg.budget)
+		if err != nil {
+			return nil, err
+		}
+		cfg.opts.Perturb = &bindings.Perturbation{Budget: b}
+	}
+	if cfg.schedule != "" {
+		f, err := explore.LoadFile(cfg.schedule)
+		if err != nil {
+			return nil, err
+		}
+		cfg.opts.Perturb = &bindings.Perturbation{Schedule: f.Simulations}
+	}
 	return &cfg, nil
 }
 

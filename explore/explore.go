@@ -1,0 +1,362 @@
+// Package explore searches the perturbation schedules a budget allows for a
+// run of a script that breaks one of its properties, and cuts a failing run
+// down to the few perturbations that matter (delta debugging). A run is a
+// pure function of (script, parameters, seed, schedule): exploration run i
+// samples its schedule with faults seed i, and replaying a recorded
+// schedule reproduces the run exactly, so every finding is a command line.
+package explore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/p2prepl/p2prepl/bindings"
+	"github.com/p2prepl/p2prepl/engine"
+	"github.com/p2prepl/p2prepl/stdlib"
+)
+
+// Script is a script read once: every run executes these bytes.
+type Script struct {
+	Path   string
+	Src    []byte
+	SHA256 string
+}
+
+// LoadScript reads a script file.
+func LoadScript(path string) (*Script, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(src)
+	return &Script{Path: path, Src: src, SHA256: hex.EncodeToString(sum[:])}, nil
+}
+
+// Config is an exploration: a script, its parameters and seed, and the
+// budget of perturbations to search.
+type Config struct {
+	Script  *Script
+	Seed    uint64 // the script's seed (--seed); SeedSet as for bindings.Options
+	SeedSet bool
+	Params  map[string]string
+	// Budget replaces the script's own faults= budget (nil: keep it; a
+	// script with neither is explored with nothing to perturb).
+	Budget   *engine.Faults
+	Strategy string // "" keeps the budget's
+	// Runs is the number of schedules to try; run i (from 1) uses faults
+	// seed FirstSeed+i-1 (FirstSeed 0 means 1).
+	Runs      int
+	FirstSeed uint64
+	Jobs      int  // runs at once (0: one per core)
+	All       bool // go on after the first failure and collect them all
+	MaxSteps  uint64
+	MaxEvents uint64
+	Timeout   time.Duration // per run (0: none)
+	// NewEnv makes the environment of one run (nil: the bindings with the
+	// standard library).
+	NewEnv func(bindings.Options) *bindings.Env
+}
+
+// Status is how a run ended.
+type Status string
+
+// The statuses of a run.
+const (
+	OK          Status = "ok"
+	Violation   Status = "violation"   // a property failed
+	Failed      Status = "error"       // the script failed otherwise
+	Interrupted Status = "interrupted" // stopped from outside, or timed out
+)
+
+// Outcome is one run.
+type Outcome struct {
+	Run       int    // 0: the unperturbed calibration run
+	FaultSeed uint64 // the faults seed of its schedule
+	Params    map[string]string
+	Status    Status
+	Property  string // the property that failed
+	Err       string // the error, formatted
+	Schedules [][]engine.Perturbation
+	Shrink    []bindings.ShrinkParam
+	Sends     int64
+	Events    uint64
+	Wall      time.Duration
+}
+
+// Failed reports whether the run broke a property or failed.
+func (o *Outcome) Failed() bool { return o.Status == Violation || o.Status == Failed }
+
+// Signature says which failure a run had: the property's name, or the
+// first line of the error. Shrinking keeps runs with the same signature.
+func (o *Outcome) Signature() string {
+	if o.Status == Violation {
+		return "property " + o.Property
+	}
+	first, _, _ := strings.Cut(o.Err, "\n")
+	return "error " + first
+}
+
+// Perturbations counts the perturbations of the run's schedules.
+func (o *Outcome) Perturbations() int {
+	n := 0
+	for _, s := range o.Schedules {
+		n += len(s)
+	}
+	return n
+}
+
+// runSpec is one run to do.
+type runSpec struct {
+	params    map[string]string
+	faultSeed uint64
+	budget    *engine.Faults
+	sends     int
+	schedule  [][]engine.Perturbation // replay instead of sampling
+	history   bool
+}
+
+// run executes one run of the script.
+func (c *Config) run(ctx context.Context, r runSpec) Outcome {
+	o, _ := c.runEnv(ctx, r)
+	return o
+}
+
+// ReplayHistory replays a run from its schedules keeping the history of
+// every simulation, and returns the simulations (for pictures).
+func ReplayHistory(c *Config, o Outcome) ([]*engine.Sim, error) {
+	r, env := c.runEnv(context.Background(), runSpec{params: o.Params, schedule: o.Schedules, history: true})
+	if r.Signature() != o.Signature() {
+		return nil, fmt.Errorf("the replay ended differently (%s)", r.Signature())
+	}
+	return env.EngineSims(), nil
+}
+
+func (c *Config) runEnv(ctx context.Context, r runSpec) (Outcome, *bindings.Env) {
+	o := Outcome{FaultSeed: r.faultSeed, Params: r.params}
+	out := io.Discard
+	opts := bindings.Options{
+		Seed: c.Seed, SeedSet: c.SeedSet, Params: r.params,
+		OutDir: os.TempDir(), MaxSteps: c.MaxSteps, MaxEvents: c.MaxEvents, Stdout: out,
+		Perturb: &bindings.Perturbation{Budget: r.budget, Strategy: c.Strategy, Seed: r.faultSeed, Sends: r.sends, Schedule: r.schedule, KeepHistory: r.history},
+	}
+	newEnv := c.NewEnv
+	if newEnv == nil {
+		newEnv = DefaultEnv
+	}
+	env := newEnv(opts)
+	start := time.Now()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	var stopped atomic.Bool
+	go func() {
+		defer close(done)
+		var deadline <-chan time.Time
+		if c.Timeout > 0 {
+			t := time.NewTimer(c.Timeout)
+			defer t.Stop()
+			deadline = t.C
+		}
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+		case <-deadline:
+		}
+		stopped.Store(true)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			env.Interrupt()
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	thread := env.NewThread(c.Script.Path)
+	_, err := env.ExecFile(thread, c.Script.Path, c.Script.Src)
+	close(stop)
+	<-done
+	_ = env.Close()
+	o.Wall = time.Since(start)
+	o.Schedules = env.Schedules()
+	o.Shrink = env.ShrinkParams()
+	o.Sends = env.Sends()
+	o.Events = env.SimEvents()
+	switch {
+	case err == nil:
+		o.Status = OK
+	case stopped.Load() || bindings.IsInterruption(err):
+		o.Status = Interrupted
+		o.Err = bindings.FormatError(err)
+	default:
+		o.Err = bindings.FormatError(err)
+		if pe, ok := bindings.AsPropertyError(err); ok {
+			o.Status = Violation
+			o.Property = pe.Name
+		} else {
+			o.Status = Failed
+		}
+	}
+	return o, env
+}
+
+// DefaultEnv is the environment of a run when Config.NewEnv is nil.
+func DefaultEnv(opts bindings.Options) *bindings.Env {
+	env := bindings.NewEnv(opts)
+	env.SetStdlib(stdlib.FS)
+	return env
+}
+
+func (c *Config) jobs() int {
+	if c.Jobs > 0 {
+		return c.Jobs
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Report is what an exploration found.
+type Report struct {
+	Plain    Outcome   // the unperturbed run, which also counts the sends
+	Runs     []Outcome // the perturbed runs done, in run order
+	Failures []Outcome // the failing ones, in run order
+	Wall     time.Duration
+}
+
+// First is the first failing run, or nil.
+func (r *Report) First() *Outcome {
+	if len(r.Failures) == 0 {
+		return nil
+	}
+	return &r.Failures[0]
+}
+
+// Progress is told of each run as it ends (from any goroutine, one call
+// at a time).
+type Progress func(done, total, failures int)
+
+// Explore runs the unperturbed script once (a failure there is reported
+// as run 0), then up to Runs perturbed runs on Jobs workers. Unless All is
+// set it stops at the first failure: the failing run with the lowest
+// number, whatever the number of workers, so results do not depend on -j.
+func Explore(ctx context.Context, c *Config, progress Progress) (*Report, error) {
+	if c.Runs < 0 {
+		return nil, fmt.Errorf("explore: runs must be >= 0 (got %d)", c.Runs)
+	}
+	start := time.Now()
+	rep := &Report{}
+	rep.Plain = c.run(ctx, runSpec{params: c.Params, budget: &engine.Faults{}})
+	if rep.Plain.Status == Interrupted {
+		return rep, fmt.Errorf("explore: interrupted")
+	}
+	if rep.Plain.Failed() {
+		rep.Failures = append(rep.Failures, rep.Plain)
+		rep.Wall = time.Since(start)
+		return rep, nil
+	}
+	first := c.FirstSeed
+	if first == 0 {
+		first = 1
+	}
+	sends := int(rep.Plain.Sends)
+	outs := make([]Outcome, c.Runs)
+	var (
+		mu    sync.Mutex
+		limit = c.Runs // runs numbered >= limit are not needed
+		next  = 0
+		ndone int
+		nfail int
+		wg    sync.WaitGroup
+	)
+	for w := 0; w < c.jobs(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				if i >= limit || ctx.Err() != nil {
+					mu.Unlock()
+					return
+				}
+				next++
+				mu.Unlock()
+				o := c.run(ctx, runSpec{params: c.Params, budget: c.Budget, faultSeed: first + uint64(i), sends: sends})
+				o.Run = i + 1
+				mu.Lock()
+				outs[i] = o
+				ndone++
+				if o.Failed() {
+					nfail++
+					if !c.All && i < limit {
+						limit = i
+					}
+				}
+				if progress != nil {
+					progress(ndone, c.Runs, nfail)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range outs {
+		if outs[i].Run == 0 {
+			continue // not run
+		}
+		if !c.All && i > limit {
+			continue
+		}
+		rep.Runs = append(rep.Runs, outs[i])
+		if outs[i].Failed() {
+			rep.Failures = append(rep.Failures, outs[i])
+		}
+	}
+	rep.Wall = time.Since(start)
+	if ctx.Err() != nil {
+		return rep, fmt.Errorf("explore: interrupted after %d runs", len(rep.Runs))
+	}
+	return rep, nil
+}
+
+func cloneParams(p map[string]string) map[string]string {
+	out := make(map[string]string, len(p))
+	maps.Copy(out, p)
+	return out
+}
+
+// ParamArgs writes params as --set flags, in name order.
+func ParamArgs(p map[string]string) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, " --set %s=%s", k, shellQuote(p[k]))
+	}
+	return b.String()
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '-' || r == '_' || r == '.' || r == '/' || r == ':' || r == ',' || r == '=' ||
+			(r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
