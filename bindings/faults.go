@@ -413,6 +413,16 @@ func (e *Env) Schedules() [][]engine.Perturbation {
 	return out
 }
 
+// PerturbationCount is the number of perturbations applied to every
+// simulation the script created.
+func (e *Env) PerturbationCount() int {
+	n := 0
+	for _, s := range e.xp.sims {
+		n += s.sim.AppliedCount()
+	}
+	return n
+}
+
 // Sends is the number of messages sent by every simulation the script
 // created, the scale of a run that exploration spreads PCT's change points
 // and drops over.

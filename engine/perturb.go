@@ -161,15 +161,41 @@ func (p Perturbation) String() string {
 	return string(p.Kind)
 }
 
-// copyKey names a copy up to its N.
-type copyKey struct {
-	from, to, version int32
-	kind, id          string
+// sendKey counts the copies with one name during a run: a tracked
+// message's pointer stands for its id and version, cheaper to hash than
+// the strings; untracked messages are counted by kind.
+type sendKey struct {
+	from, to, kind int32
+	m              *Message // nil for untracked messages
 }
 
-type nthKey struct {
-	copyKey
-	n int32
+// nameKey is a copy's name as a schedule gives it (replay).
+type nameKey struct {
+	from, to, version, n int32
+	kind, id             string
+}
+
+// sentPerturbation is a delay or drop as recorded during the run, made a
+// Perturbation only when Applied asks: recording is on the send path.
+type sentPerturbation struct {
+	m        *Message
+	delay, t float64
+	seq      uint32
+	from, to int32
+	n        int32
+	drop     bool
+}
+
+func (sp *sentPerturbation) perturbation() Perturbation {
+	p := Perturbation{Kind: PerturbDelay, Send: sp.seq, From: int(sp.from), To: int(sp.to), Msg: sp.m.Kind,
+		ID: sp.m.ID, N: int(sp.n), Delay: sp.delay, T: sp.t}
+	if sp.m.rec != nil {
+		p.Version = int(sp.m.version)
+	}
+	if sp.drop {
+		p.Kind = PerturbDrop
+	}
+	return p
 }
 
 // perturber applies a sampled or replayed schedule during a run.
@@ -180,17 +206,30 @@ type perturber struct {
 	started bool
 	kinds   map[string]bool // nil: every kind
 
-	nth     map[copyKey]int32
-	byName  map[nthKey]Perturbation // replay: delays and drops
-	peerAll map[int32]float64       // slow peers' extra delay (replay, and PCT)
-	pending []Perturbation          // replay: crashes and partitions to install
+	nth     map[sendKey]int32
+	byName  map[nameKey]Perturbation // replay: delays and drops
+	peerAll map[int32]float64        // slow peers' extra delay (replay, and PCT)
+	pending []Perturbation           // replay: crashes and partitions to install
 
 	dropAt   map[uint32]bool // sampling: numbers (among eligible sends) to drop
 	changeAt map[uint32]bool // sampling, PCT: numbers to demote
 	eligible uint32          // sends of the budget's kinds so far
 	tieMax   float64
 
-	applied []Perturbation
+	applied []Perturbation       // crashes, partitions and slow peers
+	sent    [][]sentPerturbation // delays and drops, in chunks: growing never copies
+	nsent   int
+}
+
+const sentChunk = 4096
+
+func (pt *perturber) record(sp sentPerturbation) {
+	c := pt.nsent / sentChunk
+	if c == len(pt.sent) {
+		pt.sent = append(pt.sent, make([]sentPerturbation, 0, sentChunk))
+	}
+	pt.sent[c] = append(pt.sent[c], sp)
+	pt.nsent++
 }
 
 // Perturb samples perturbations within budget f as the simulation runs,
@@ -213,7 +252,7 @@ func (s *Sim) Perturb(f Faults) error {
 	if f.Seed != 0 {
 		rng = rand.New(rand.NewPCG(s.cfg.Seed^f.Seed*0x9e3779b97f4a7c15, f.Seed+0x6a09e667f3bcc909))
 	}
-	pt := &perturber{f: f, rng: rng, nth: map[copyKey]int32{}, peerAll: map[int32]float64{}}
+	pt := &perturber{f: f, rng: rng, nth: map[sendKey]int32{}, peerAll: map[int32]float64{}}
 	if f.Kinds != nil {
 		pt.kinds = map[string]bool{}
 		for _, k := range f.Kinds {
@@ -233,14 +272,14 @@ func (s *Sim) Perturb(f Faults) error {
 // Replay applies a recorded schedule (from Applied) again. It replaces an
 // earlier Perturb or Replay and must be called before the first Run.
 func (s *Sim) Replay(sched []Perturbation) error {
-	pt := &perturber{replay: true, nth: map[copyKey]int32{}, byName: map[nthKey]Perturbation{}, peerAll: map[int32]float64{}}
+	pt := &perturber{replay: true, nth: map[sendKey]int32{}, byName: map[nameKey]Perturbation{}, peerAll: map[int32]float64{}}
 	for i, p := range sched {
 		switch p.Kind {
 		case PerturbDelay, PerturbDrop:
 			if p.Kind == PerturbDelay && !(p.Delay >= 0) {
 				return fmt.Errorf("schedule event %d: a delay must be >= 0 ms (got %g)", i+1, p.Delay)
 			}
-			k := nthKey{copyKey{int32(p.From), int32(p.To), int32(p.Version), p.Msg, p.ID}, int32(p.N)}
+			k := nameKey{int32(p.From), int32(p.To), int32(p.Version), int32(p.N), p.Msg, p.ID}
 			pt.byName[k] = p
 		case PerturbSlow:
 			if !(p.Delay >= 0) {
@@ -278,12 +317,25 @@ func (s *Sim) Applied() []Perturbation {
 	if s.pert == nil {
 		return nil
 	}
-	out := make([]Perturbation, len(s.pert.applied))
-	for i, p := range s.pert.applied {
+	out := make([]Perturbation, 0, len(s.pert.applied)+s.pert.nsent)
+	for _, p := range s.pert.applied {
 		p.Group = slices.Clone(p.Group)
-		out[i] = p
+		out = append(out, p)
+	}
+	for _, c := range s.pert.sent {
+		for i := range c {
+			out = append(out, c[i].perturbation())
+		}
 	}
 	return out
+}
+
+// AppliedCount is len(Applied()), without building the list.
+func (s *Sim) AppliedCount() int {
+	if s.pert == nil {
+		return 0
+	}
+	return len(s.pert.applied) + s.pert.nsent
 }
 
 // Perturbing reports whether a budget or a schedule is installed.
@@ -401,16 +453,22 @@ func (pt *perturber) onSend(s *Sim, seq uint32, m *Message, from, to int32) (ext
 	if pt.kinds != nil && !pt.kinds[m.Kind] {
 		return 0, false
 	}
-	ck := copyKey{from: from, to: to, kind: m.Kind, version: m.version, id: m.ID}
+	ck := sendKey{from: from, to: to, kind: m.kind}
+	if m.rec != nil {
+		ck.m = m
+	}
 	n := pt.nth[ck]
 	pt.nth[ck] = n + 1
 	rec := func(kind PerturbKind, d float64) {
-		pt.applied = append(pt.applied, Perturbation{Kind: kind, Send: seq, From: int(from), To: int(to), Msg: m.Kind,
-			ID: m.ID, Version: int(m.version), N: int(n), Delay: d, T: s.now})
+		pt.record(sentPerturbation{m: m, delay: d, t: s.now, seq: seq, from: from, to: to, n: n, drop: kind == PerturbDrop})
 	}
 	if pt.replay {
 		extra = pt.peerAll[from]
-		if p, ok := pt.byName[nthKey{ck, n}]; ok {
+		var version int32
+		if m.rec != nil {
+			version = m.version
+		}
+		if p, ok := pt.byName[nameKey{from, to, version, n, m.Kind, m.ID}]; ok {
 			if p.Kind == PerturbDrop {
 				rec(PerturbDrop, 0)
 				return 0, true

@@ -85,9 +85,10 @@ type Outcome struct {
 	FaultSeed uint64 // the faults seed of its schedule
 	Params    map[string]string
 	Status    Status
-	Property  string // the property that failed
-	Err       string // the error, formatted
-	Schedules [][]engine.Perturbation
+	Property  string                  // the property that failed
+	Err       string                  // the error, formatted
+	Schedules [][]engine.Perturbation // of failing and replayed runs only
+	Count     int                     // perturbations applied
 	Shrink    []bindings.ShrinkParam
 	Sends     int64
 	Events    uint64
@@ -107,14 +108,8 @@ func (o *Outcome) Signature() string {
 	return "error " + first
 }
 
-// Perturbations counts the perturbations of the run's schedules.
-func (o *Outcome) Perturbations() int {
-	n := 0
-	for _, s := range o.Schedules {
-		n += len(s)
-	}
-	return n
-}
+// Perturbations counts the perturbations applied in the run.
+func (o *Outcome) Perturbations() int { return o.Count }
 
 // runSpec is one run to do.
 type runSpec struct {
@@ -130,6 +125,11 @@ type runSpec struct {
 func (c *Config) run(ctx context.Context, r runSpec) Outcome {
 	o, _ := c.runEnv(ctx, r)
 	return o
+}
+
+// Replay runs the script with params, replaying the schedules.
+func Replay(c *Config, params map[string]string, schedules [][]engine.Perturbation) Outcome {
+	return c.run(context.Background(), runSpec{params: params, schedule: schedules})
 }
 
 // ReplayHistory replays a run from its schedules keeping the history of
@@ -191,7 +191,7 @@ func (c *Config) runEnv(ctx context.Context, r runSpec) (Outcome, *bindings.Env)
 	<-done
 	_ = env.Close()
 	o.Wall = time.Since(start)
-	o.Schedules = env.Schedules()
+	o.Count = env.PerturbationCount()
 	o.Shrink = env.ShrinkParams()
 	o.Sends = env.Sends()
 	o.Events = env.SimEvents()
@@ -209,6 +209,9 @@ func (c *Config) runEnv(ctx context.Context, r runSpec) (Outcome, *bindings.Env)
 		} else {
 			o.Status = Failed
 		}
+	}
+	if o.Failed() || r.schedule != nil || r.history {
+		o.Schedules = env.Schedules()
 	}
 	return o, env
 }

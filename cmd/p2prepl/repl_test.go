@@ -246,7 +246,7 @@ func TestREPL(t *testing.T) {
 	}
 
 	// help and dir.
-	if out := s.line("help(param)"); !strings.Contains(out, "param(name, default)") {
+	if out := s.line("help(param)"); !strings.Contains(out, "param(name, default") {
 		t.Errorf("help(param) printed %q", out)
 	}
 	if out := s.line("dir(json)"); !strings.Contains(out, `"encode"`) {
