@@ -1,0 +1,53 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// p2prepl explore finds the fast-network vote's split, shrinks it, and the
+// command it prints replays the schedule to the same violation.
+func TestExploreCommand(t *testing.T) {
+	out := t.TempDir()
+	script := filepath.Join("..", "..", "explore", "testdata", "fast_vote.star")
+	r := p2prepl(t, "explore", script, "--runs", "20", "-j", "2", "--out", out, "--quiet")
+	if r.code != exitScriptError {
+		t.Fatalf("explore exited %d, want 1\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{"first failure: run 1", `property "agreement" violated`, "shrunk in", "-> 1 (n:", "replay: p2prepl run"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	m := regexp.MustCompile(`replay: p2prepl run (.*)\n`).FindStringSubmatch(r.stdout)
+	if m == nil {
+		t.Fatal("no replay line")
+	}
+	re := p2prepl(t, append([]string{"run"}, strings.Fields(m[1])...)...)
+	if re.code != exitScriptError || !strings.Contains(re.stderr, `property "agreement" violated`) {
+		t.Errorf("the replay exited %d:\n%s", re.code, re.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "fast_vote.spacetime.svg")); err != nil {
+		t.Errorf("no space-time diagram: %v", err)
+	}
+	// Within the protocol's assumptions nothing fails.
+	ok := p2prepl(t, "explore", script, "--runs", "10", "--set", "patience=300", "--out", out, "--quiet")
+	if ok.code != exitOK || !strings.Contains(ok.stdout, "no run broke a property") {
+		t.Errorf("patience=300: exit %d\n%s%s", ok.code, ok.stdout, ok.stderr)
+	}
+	// Bad input: a clear message, the usage status.
+	for _, args := range [][]string{
+		{"explore", script, "--budget", "delay=-3"},
+		{"explore", script, "--strategy", "clever"},
+		{"explore"},
+		{"run", script, "--schedule", filepath.Join(out, "missing.json")},
+		{"run", script, "--budget", "delay=1", "--schedule", "x.json"},
+	} {
+		if r := p2prepl(t, args...); r.code != exitUsage || r.stderr == "" {
+			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+}
