@@ -1,6 +1,10 @@
 package services
 
-import "github.com/p2prepl/p2prepl/engine"
+import (
+	"slices"
+
+	"github.com/p2prepl/p2prepl/engine"
+)
 
 // ConnManager keeps a peer's connections alive, as p2psimpy's
 // BaseConnectionManager does (and with its defaults). Every PingInterval
@@ -23,11 +27,20 @@ type ConnManager struct {
 	// Otherwise the first round comes after a random phase drawn
 	// uniformly from [0, PingInterval), which spreads the pings out.
 	Aligned bool
+	// Hello opens links and announces returns as p2psimpy's
+	// BaseConnectionManager does. At start the peer says hello to each
+	// neighbour, and the first end of a link to hear a hello answers it,
+	// so each link carries three. Back from downtime, the peer says hello
+	// to the neighbours it is still connected to, instead of reconnecting
+	// to those it had and restarting its silence clock. (Links are usable
+	// from the start either way; hellos are only traffic and liveness.)
+	Hello bool
 
-	ping   *engine.Message
-	prev   float64 // time of the previous round
-	before []int
-	drop   []int
+	ping    *engine.Message
+	prev    float64 // time of the previous round
+	before  []int
+	drop    []int
+	greeted []int32 // neighbours whose link a hello has opened (Hello)
 }
 
 // NewConnManager returns a connection manager with p2psimpy's defaults.
@@ -35,8 +48,16 @@ func NewConnManager() *ConnManager {
 	return &ConnManager{PingInterval: 1000, MaxSilence: 5000}
 }
 
-func (c *ConnManager) Name() string    { return "connection_manager" }
-func (c *ConnManager) Kinds() []string { return []string{"ping", "pong"} }
+// KindHello is the kind of the Hello option's messages.
+const KindHello = "hello"
+
+func (c *ConnManager) Name() string { return "connection_manager" }
+func (c *ConnManager) Kinds() []string {
+	if c.Hello {
+		return []string{"ping", "pong", KindHello}
+	}
+	return []string{"ping", "pong"}
+}
 
 func (c *ConnManager) Start(p *engine.Peer) error {
 	s := p.Sim()
@@ -48,8 +69,45 @@ func (c *ConnManager) Start(p *engine.Peer) error {
 		phase = s.Rand().Float64() * c.PingInterval
 	}
 	c.prev = s.Now() + phase - c.PingInterval
-	_, err := p.After(c, phase, 0)
-	return err
+	if _, err := p.After(c, phase, 0); err != nil {
+		return err
+	}
+	if c.Hello {
+		return c.sayHello(p)
+	}
+	return nil
+}
+
+// sayHello sends a hello to every neighbour.
+func (c *ConnManager) sayHello(p *engine.Peer) error {
+	hello := p.Sim().Signal(KindHello, engine.HeaderSize)
+	for i := 0; i < p.Degree(); i++ {
+		id, _ := p.Neighbour(i)
+		if err := p.Send(id, hello); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// onHello answers the first hello heard on a link, from either end, as
+// p2psimpy's recv_hello answers a peer it is not yet connected to.
+func (c *ConnManager) onHello(p *engine.Peer, from int) error {
+	if slices.Contains(c.greeted, int32(from)) {
+		return nil
+	}
+	c.greeted = append(c.greeted, int32(from))
+	if q := p.Sim().Peer(from); q != nil {
+		for _, svc := range q.Services() {
+			if o, ok := svc.(*ConnManager); ok && o.Hello && !slices.Contains(o.greeted, int32(p.ID())) {
+				o.greeted = append(o.greeted, int32(p.ID()))
+			}
+		}
+	}
+	if !p.Connected(from) {
+		return nil
+	}
+	return p.Send(from, p.Sim().Signal(KindHello, engine.HeaderSize))
 }
 
 func (c *ConnManager) Timer(p *engine.Peer, _ int64) error {
@@ -83,10 +141,15 @@ func (c *ConnManager) Timer(p *engine.Peer, _ int64) error {
 }
 
 func (c *ConnManager) Handle(p *engine.Peer, d *engine.Delivery) error {
-	if d.Msg.Kind == "ping" && p.Connected(d.From) {
-		// The pong comes from the simulation, not from c: reading c here
-		// would cost a cache miss per ping in large networks.
-		return p.Send(d.From, p.Sim().Signal("pong", engine.HeaderSize))
+	switch d.Msg.Kind {
+	case "ping":
+		if p.Connected(d.From) {
+			// The pong comes from the simulation, not from c: reading c
+			// here would cost a cache miss per ping in large networks.
+			return p.Send(d.From, p.Sim().Signal("pong", engine.HeaderSize))
+		}
+	case KindHello:
+		return c.onHello(p, d.From)
 	}
 	return nil
 }
@@ -103,8 +166,12 @@ func (c *ConnManager) Offline(p *engine.Peer) error {
 
 // Online reconnects to the neighbours the peer had before going down (a
 // snapshot taken then, not a live view) that are up, and restarts the
-// silence clock so the peer does not judge them by its own downtime.
+// silence clock so the peer does not judge them by its own downtime. With
+// Hello it only says hello to the neighbours it still has, as p2psimpy.
 func (c *ConnManager) Online(p *engine.Peer) error {
+	if c.Hello {
+		return c.sayHello(p)
+	}
 	s := p.Sim()
 	for _, id := range c.before {
 		if q := s.Peer(id); q != nil && q.Online() {

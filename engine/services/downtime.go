@@ -26,6 +26,11 @@ type RandomDowntime struct {
 	First dist.Dist // default N(1000, 70)
 	Down  dist.Dist // default N(400, 150)
 	Up    dist.Dist // default N(600, 200)
+	// Swapped applies the durations as p2psimpy's RandomDowntime does: the
+	// first failure comes a Down draw after First, then the peer is down
+	// for Up draws and up for Down draws (online ~40% of the time with
+	// the defaults).
+	Swapped bool
 }
 
 // NewRandomDowntime returns RandomDowntime with p2psimpy's distributions
@@ -40,14 +45,23 @@ func NewRandomDowntime() *RandomDowntime {
 func (r *RandomDowntime) Name() string { return "random_downtime" }
 
 func (r *RandomDowntime) Start(p *engine.Peer) error {
-	_, err := p.After(r, math.Abs(r.First.Sample(p.Sim().Rand())), tagDown)
+	rng := p.Sim().Rand()
+	first := math.Abs(r.First.Sample(rng))
+	if r.Swapped {
+		first += math.Abs(r.Down.Sample(rng))
+	}
+	_, err := p.After(r, first, tagDown)
 	return err
 }
 
 func (r *RandomDowntime) Timer(p *engine.Peer, tag int64) error {
-	next, d := tagUp, r.Down
+	down, up := r.Down, r.Up
+	if r.Swapped {
+		down, up = up, down
+	}
+	next, d := tagUp, down
 	if tag == tagUp {
-		next, d = tagDown, r.Up
+		next, d = tagDown, up
 	}
 	if err := p.SetOnline(tag == tagUp); err != nil {
 		return err

@@ -42,47 +42,56 @@ func foldedMean(mu, sigma float64) float64 {
 }
 
 // RandomDowntime alternates |N(600, 200)| ms up and |N(400, 150)| ms down
-// (p2psimpy's names; p2psimpy itself swaps the two and is up ~40% of the
-// time). By renewal-reward, the long-run fraction of time online is
-// E|up| / (E|up| + E|down|) = 600.15 / (600.15 + 400.35) = 0.5999.
+// (p2psimpy's names). By renewal-reward, the long-run fraction of time
+// online is E|up| / (E|up| + E|down|) = 600.15 / (600.15 + 400.35) =
+// 0.5999. Swapped (p2psimpy's own order) is up for the down draws and
+// down for the up draws: online 0.4001 of the time.
 //
 // Tolerance 0.005: 400 peers over [10 s, 300 s] make ~116,000 up/down
 // cycles; a cycle's contribution U - 0.6 (U + D) has a standard deviation
 // of sqrt(0.4^2 200^2 + 0.6^2 150^2) = 120 ms against a mean cycle of
 // 1000 ms, so the measured fraction has a standard deviation of about
-// 0.12 / sqrt(116,000) = 0.00035: 0.005 is over 10 of them.
+// 0.12 / sqrt(116,000) = 0.00035: 0.005 is over 10 of them (the swapped
+// case is the mirror image, with the same spread).
 func TestRandomDowntimeFractionOnline(t *testing.T) {
 	const (
 		peers         = 400
 		from, horizon = 10000.0, 300000.0
 	)
-	s := engine.New(engine.Config{Seed: 9})
-	meters := make([]*uptime, peers)
-	for i := range meters {
-		meters[i] = &uptime{from: from, until: horizon}
-		if _, err := s.AddPeer(engine.PeerSpec{ID: i + 1, Services: []engine.Service{services.NewRandomDowntime(), meters[i]}}); err != nil {
+	up, down := foldedMean(600, 200), foldedMean(400, 150)
+	if math.Abs(up/(up+down)-0.6) > 0.001 {
+		t.Fatalf("expected fraction %.4f: the folded means are off", up/(up+down))
+	}
+	for _, swapped := range []bool{false, true} {
+		s := engine.New(engine.Config{Seed: 9})
+		meters := make([]*uptime, peers)
+		for i := range meters {
+			meters[i] = &uptime{from: from, until: horizon}
+			rd := services.NewRandomDowntime()
+			rd.Swapped = swapped
+			if _, err := s.AddPeer(engine.PeerSpec{ID: i + 1, Services: []engine.Service{rd, meters[i]}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Run(horizon); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := s.Run(horizon); err != nil {
-		t.Fatal(err)
-	}
-	total := 0.0
-	for i, u := range meters {
-		if s.Peer(i + 1).Online() {
-			u.add(u.since, horizon)
+		total := 0.0
+		for i, u := range meters {
+			if s.Peer(i + 1).Online() {
+				u.add(u.since, horizon)
+			}
+			total += u.up
 		}
-		total += u.up
-	}
-	got := total / (peers * (horizon - from))
-	up, down := foldedMean(600, 200), foldedMean(400, 150)
-	want := up / (up + down)
-	t.Logf("fraction online %.5f, expected %.5f (E|up| = %.2f, E|down| = %.2f)", got, want, up, down)
-	if math.Abs(got-want) > 0.005 {
-		t.Errorf("fraction of time online %.4f, want %.4f +- 0.005", got, want)
-	}
-	if math.Abs(want-0.6) > 0.001 {
-		t.Errorf("expected fraction %.4f: the folded means are off", want)
+		got := total / (peers * (horizon - from))
+		want := up / (up + down)
+		if swapped {
+			want = down / (up + down)
+		}
+		t.Logf("swapped %v: fraction online %.5f, expected %.5f (E|up| = %.2f, E|down| = %.2f)", swapped, got, want, up, down)
+		if math.Abs(got-want) > 0.005 {
+			t.Errorf("swapped %v: fraction of time online %.4f, want %.4f +- 0.005", swapped, got, want)
+		}
 	}
 }
 

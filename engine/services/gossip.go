@@ -27,6 +27,14 @@ type Gossip struct {
 	PullFanout        int       // neighbours per pull round, default 3
 	RoundTime         float64   // ms between pull rounds, default 500
 	FirstRound        dist.Dist // the first pull round is |FirstRound| ms after start, default N(200, 100)
+	// DelayFirstRound starts the pull rounds RoundTime ms later, at
+	// |FirstRound| + RoundTime, as p2psimpy's PullGossipService does (it
+	// waits its initial timeout, then a round, before its first SyncPing).
+	DelayFirstRound bool
+	// StoreEvery stores every copy received, not only the first, so that
+	// Store holds the last version a peer received and "msg_time" the
+	// last receipt, as p2psimpy's gossip services keep them.
+	StoreEvery bool
 
 	exceptType int
 	scratch    []*engine.Message // lists are built here, then cloned to size
@@ -88,7 +96,11 @@ func (g *Gossip) Start(p *engine.Peer) error {
 		return nil
 	}
 	p.KeepHeld()
-	_, err := p.After(g, math.Abs(g.FirstRound.Sample(p.Sim().Rand())), 0)
+	first := math.Abs(g.FirstRound.Sample(p.Sim().Rand()))
+	if g.DelayFirstRound {
+		first += g.RoundTime
+	}
+	_, err := p.After(g, first, 0)
 	return err
 }
 
@@ -96,7 +108,7 @@ func (g *Gossip) Handle(p *engine.Peer, d *engine.Delivery) error {
 	m := d.Msg
 	switch m.Kind {
 	case g.Kind:
-		if d.First && g.Store != "" {
+		if (d.First || g.StoreEvery) && g.Store != "" {
 			g.store(p, m)
 		}
 		if g.Push && (d.First || g.ForwardDuplicates) && d.Forwardable() {
@@ -113,7 +125,7 @@ func (g *Gossip) Handle(p *engine.Peer, d *engine.Delivery) error {
 	case KindMsgResponse:
 		s := p.Sim()
 		for _, got := range m.Data.([]*engine.Message) {
-			if s.MarkSeen(p.ID(), got, d.Hops) && g.Store != "" {
+			if first := s.MarkSeen(p.ID(), got, d.Hops); (first || g.StoreEvery) && g.Store != "" {
 				g.store(p, got)
 			}
 		}
