@@ -35,12 +35,16 @@ default a peer forwards each message id once, on its first copy;
 forward_duplicates=True forwards every copy, as p2psimpy's GossipService
 does (traffic then grows like fanout^ttl). store: a storage namespace
 where each received message is kept (and its arrival time under
-"msg_time").`, svcGossip),
+"msg_time"); the first copy, or every copy (the last wins) under
+simulation(compat = "p2psimpy"), which also makes forward_duplicates
+default to True.`, svcGossip),
 		api.Function("pull_gossip", `pull_gossip(fanout=`+itoa(pull.PullFanout)+`, round_time=`+fmtFloat(pull.RoundTime)+`, first_round=dist.`+pull.FirstRound.String()+`, store=None, kind=`+quote(pull.Kind)+`, except_type=`+quote(pull.ExceptType)+`) -> pull gossip (anti-entropy)
 
 Every round_time ms (the first after |first_round| ms) a peer offers the
 ids it holds to fanout neighbours; they exchange what the other lacks
-(sync_ping, sync_pong, msg_request, msg_response messages).`, svcPullGossip),
+(sync_ping, sync_pong, msg_request, msg_response messages). Under
+simulation(compat = "p2psimpy") the first round comes a round later, at
+|first_round| + round_time, as in p2psimpy.`, svcPullGossip),
 		api.Function("push_pull_gossip", `push_pull_gossip(fanout=`+itoa(pp.Fanout)+`, pull_fanout=`+itoa(pp.PullFanout)+`, round_time=`+fmtFloat(pp.RoundTime)+`, first_round=dist.`+pp.FirstRound.String()+`, store=None, kind=`+quote(pp.Kind)+`, except_type=`+quote(pp.ExceptType)+`, forward_duplicates=`+pyBool(pp.ForwardDuplicates)+`) -> push and pull gossip together.`, svcPushPullGossip),
 		api.Function("connection_manager", `connection_manager(ping_interval=`+fmtFloat(cm.PingInterval)+`, max_silence=`+fmtFloat(cm.MaxSilence)+`) -> connection manager service
 
@@ -48,7 +52,10 @@ Every ping_interval ms, pings each neighbour it has heard nothing from for
 more than ping_interval ms (any message counts, so a busy link carries no
 pings), drops neighbours silent for more than max_silence ms, and after
 downtime reconnects to the neighbours it had (p2psimpy's
-BaseConnectionManager).`, svcConnManager),
+BaseConnectionManager). Under simulation(compat = "p2psimpy") the rounds
+of all peers run in step (at 0, ping_interval, ...), each link opens with
+three "hello" messages, and a peer back from downtime says hello to its
+neighbours instead of reconnecting.`, svcConnManager),
 		api.Function("producer", `producer(rate=`+fmtFloat(prod.Rate)+`, start=`+fmtFloat(prod.InitDelay)+`, fanout=`+itoa(prod.Fanout)+`, ttl=`+itoa(prod.TTL)+`, size=`+itoa(prod.Size)+`, store=None, kind=`+quote(prod.Kind)+`, payload=None) -> message producer service
 
 Every 1000/rate ms from start ms on, creates a message of kind with id
@@ -61,7 +68,10 @@ messages in that storage namespace.`, svcProducer),
 The peer first fails after |first| ms, stays down |down| ms, comes back for
 |up| ms, and so on (negative draws count as their absolute value). Unlike
 p2psimpy, whose RandomDowntime swaps the two durations, peers are down
-~400 ms and up ~600 ms with the defaults, as the names say.`, svcRandomDowntime),
+~400 ms and up ~600 ms with the defaults, as the names say. Under
+simulation(compat = "p2psimpy") it follows p2psimpy: the first failure
+comes |down| ms after |first|, then the peer is down |up| ms and up |down|
+ms.`, svcRandomDowntime),
 		api.Function("scheduled_downtime", `scheduled_downtime(windows) -> scheduled downtime service
 
 windows: a list of (from, until) in ms, in order and not overlapping; the
@@ -127,13 +137,12 @@ type gossipArgs struct {
 	firstRound         starlark.Value
 	store, kind        starlark.Value
 	exceptType         starlark.Value
-	forwardDuplicates  bool
+	forwardDuplicates  optBool
 }
 
 func newGossipArgs(d *services.Gossip) gossipArgs {
 	return gossipArgs{fanout: d.Fanout, pullFanout: d.PullFanout, roundTime: num(d.RoundTime),
-		store: starlark.None, kind: starlark.String(d.Kind), exceptType: starlark.String(d.ExceptType),
-		forwardDuplicates: d.ForwardDuplicates}
+		store: starlark.None, kind: starlark.String(d.Kind), exceptType: starlark.String(d.ExceptType)}
 }
 
 func (g *gossipArgs) build(fn string, push, pull bool) (func(*Simulation) (engine.Service, error), error) {
@@ -166,7 +175,8 @@ func (g *gossipArgs) build(fn string, push, pull bool) (func(*Simulation) (engin
 			}
 		}
 	}
-	return func(*Simulation) (engine.Service, error) {
+	forward := g.forwardDuplicates
+	return func(sim *Simulation) (engine.Service, error) {
 		var s *services.Gossip
 		switch {
 		case push && pull:
@@ -176,7 +186,10 @@ func (g *gossipArgs) build(fn string, push, pull bool) (func(*Simulation) (engin
 		default:
 			s = services.NewPushGossip()
 		}
-		s.Kind, s.Fanout, s.ForwardDuplicates, s.ExceptType, s.Store = kind, g.fanout, g.forwardDuplicates, except, store
+		compat := sim.p2psimpy()
+		s.Kind, s.Fanout, s.ExceptType, s.Store = kind, g.fanout, except, store
+		s.ForwardDuplicates = forward.or(s.ForwardDuplicates || compat)
+		s.StoreEvery, s.DelayFirstRound = compat, compat
 		if pull {
 			s.PullFanout, s.RoundTime = g.pullFanout, float64(g.roundTime)
 			if first != nil {
@@ -239,9 +252,10 @@ func svcConnManager(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 	if err := positiveMs(b.Name(), "max_silence", float64(silence)); err != nil {
 		return nil, err
 	}
-	return &ServiceSpec{name: b.Name(), str: specString(b.Name(), args, kwargs), build: func(*Simulation) (engine.Service, error) {
+	return &ServiceSpec{name: b.Name(), str: specString(b.Name(), args, kwargs), build: func(sim *Simulation) (engine.Service, error) {
 		c := services.NewConnManager()
 		c.PingInterval, c.MaxSilence = float64(ping), float64(silence)
+		c.Aligned, c.Hello = sim.p2psimpy(), sim.p2psimpy()
 		return c, nil
 	}}, nil
 }
@@ -312,8 +326,9 @@ func svcRandomDowntime(thread *starlark.Thread, b *starlark.Builtin, args starla
 		}
 		*dists[i] = d
 	}
-	return &ServiceSpec{name: b.Name(), str: specString(b.Name(), args, kwargs), build: func(*Simulation) (engine.Service, error) {
+	return &ServiceSpec{name: b.Name(), str: specString(b.Name(), args, kwargs), build: func(sim *Simulation) (engine.Service, error) {
 		r := *proto
+		r.Swapped = sim.p2psimpy()
 		return &r, nil
 	}}, nil
 }

@@ -21,6 +21,8 @@ type Simulation struct {
 	sim  *engine.Sim
 	net  *Network // nil: the default one-region network
 	seed uint64
+	// compat is "" or compatP2PSimPy: the built-in services' defaults.
+	compat string
 
 	// thread is the Starlark thread driving the simulation now: services,
 	// validate functions and sim.at callbacks run on it.
@@ -78,7 +80,7 @@ func (s *Simulation) call(fn starlark.Value, args starlark.Tuple) (starlark.Valu
 }
 
 func init() {
-	api.Register(api.Function("simulation", `simulation(seed=None, network=None, strict_kinds=False, strict_links=False, trace=None, faults=None) -> a new simulation
+	api.Register(api.Function("simulation", `simulation(seed=None, network=None, strict_kinds=False, strict_links=False, trace=None, faults=None, compat=None) -> a new simulation
 
 seed: the seed of every random draw in the run (default: --seed, or 1).
   An explicit seed wins over --seed.
@@ -93,6 +95,7 @@ trace: a file (under the output directory, --out) to write every message
 faults: a faults(...) budget: the run is perturbed within it, from the
   seed, and sim.schedule lists what was applied ('p2prepl explore' and
   --budget / --schedule override it).
+`+compatDoc+`
 
 Then add peers (sim.add_peers, sim.add_peer), run (sim.run(until=...)) and
 read the results (sim.counters, sim.first_seen(id), peer.storage, ...).
@@ -101,9 +104,13 @@ help(sim) lists everything a simulation has.`, builtinSimulation))
 
 func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	e := envOf(thread)
-	var seedV, netV, traceV, faultsV starlark.Value = starlark.None, starlark.None, starlark.None, starlark.None
+	var seedV, netV, traceV, faultsV, compatV starlark.Value = starlark.None, starlark.None, starlark.None, starlark.None, starlark.None
 	strict, strictLinks := false, false
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "seed?", &seedV, "network?", &netV, "strict_kinds?", &strict, "strict_links?", &strictLinks, "trace?", &traceV, "faults?", &faultsV); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "seed?", &seedV, "network?", &netV, "strict_kinds?", &strict, "strict_links?", &strictLinks, "trace?", &traceV, "faults?", &faultsV, "compat?", &compatV); err != nil {
+		return nil, err
+	}
+	compat, err := compatArg(compatV)
+	if err != nil {
 		return nil, err
 	}
 	seed := e.seed
@@ -117,7 +124,7 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 		}
 		seed = uint64(n)
 	}
-	s := &Simulation{env: e, seed: seed}
+	s := &Simulation{env: e, seed: seed, compat: compat}
 	cfg := engine.Config{Seed: seed, StrictKinds: strict, StrictLinks: strictLinks, MaxEvents: e.opts.MaxEvents}
 	if netV != starlark.None {
 		n, ok := netV.(*Network)
@@ -200,6 +207,12 @@ var simType = api.NewType(&api.Type[*Simulation]{
 		}),
 		api.Attr("seed", "the seed of every random draw in the run", func(s *Simulation) (starlark.Value, error) {
 			return starlark.MakeUint64(s.seed), nil
+		}),
+		api.Attr("compat", `the compatibility mode given to simulation() ("p2psimpy"), or None`, func(s *Simulation) (starlark.Value, error) {
+			if s.compat == "" {
+				return starlark.None, nil
+			}
+			return starlark.String(s.compat), nil
 		}),
 		api.Attr("peers", "every peer, in id order (a new list)", func(s *Simulation) (starlark.Value, error) {
 			ps := s.sim.Peers()
