@@ -56,7 +56,7 @@ def hurt():
 		{`simulation(se`, "seed = |service|set"},          // keyword arguments, then names
 		{`simulation(seed = 1, ne`, "network = |network"}, // the one given is left out
 		{`sim.add_peers(3, `, "download = |graph_or_n = |nodes = |region = |services = |type = |upload = |validate = "},
-		{`mine(1, `, "a = |b = |flag = "},                                       // a Starlark function's own
+		{`mine(1, `, "a = |b = |flag = "},                                              // a Starlark function's own
 		{`gossip(fanout = 2, f`, "forward_duplicates = |fail|faults|float|for|format"}, // fanout given already
 		{`print(sim.counter("gossip").deliv`, "delivered|delivered_bytes"},
 		{`load("@stdlib/an`, "@stdlib/analysis.star"},
