@@ -1,6 +1,10 @@
 package bindings
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,6 +54,44 @@ func TestWritersConfined(t *testing.T) {
 				}
 			}
 			f.Check(t)
+		})
+	}
+}
+
+// TestOneWayToWrite keeps writers on outfiles: no code a script can reach
+// (bindings and runner, outside the outfiles package itself) creates,
+// renames or removes a file with package os directly. A new writer goes
+// through outfiles.Create, Stream, WriteFile or Root.Path, and into the
+// writers list above.
+func TestOneWayToWrite(t *testing.T) {
+	allowed := map[string]string{
+		"../runner/store/store.go": "opens stores by name: paths from outfiles Root.Path or the command line",
+	}
+	raw := regexp.MustCompile(`\bos\.(Create|CreateTemp|WriteFile|OpenFile|Mkdir|MkdirAll|MkdirTemp|Rename|Remove|RemoveAll|Symlink|Link|Truncate|Chmod)\(`)
+	for _, root := range []string{".", "../runner"} {
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && (d.Name() == "outfiles" || d.Name() == "testdata") {
+				return filepath.SkipDir
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return nil
+			}
+			if _, ok := allowed[filepath.ToSlash(p)]; ok {
+				return nil
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			for i, line := range strings.Split(string(data), "\n") {
+				if m := raw.FindString(line); m != "" {
+					t.Errorf("%s:%d: %s... writes outside bindings/outfiles; use outfiles.Create, Stream or WriteFile", p, i+1, m)
+				}
+			}
+			return nil
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 
 	"go.starlark.net/starlark"
 
@@ -151,18 +150,11 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 		}
 		// The trace streams as the run goes, so it is written in place,
 		// not renamed into place at the end.
-		full, err := outfiles.Resolve(e.opts.OutDir, p)
+		f, err := outfiles.Stream(thread, p)
 		if err != nil {
 			return nil, fmt.Errorf("simulation: trace: %w", err)
 		}
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return nil, fmt.Errorf("simulation: trace: %w", err)
-		}
-		f, err := os.Create(full)
-		if err != nil {
-			return nil, fmt.Errorf("simulation: trace: %w", err)
-		}
-		s.trace, s.tracePath = f, full
+		s.trace, s.tracePath = f, p
 		s.sim.SetTrace(f)
 		e.mu.Lock()
 		e.outputs = append(e.outputs, traceCloser{s})

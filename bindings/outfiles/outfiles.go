@@ -315,9 +315,3 @@ func WriteFile(thread *starlark.Thread, path string, data []byte) error {
 	}
 	return nil
 }
-
-// Resolve is Dir(dir).Path(path).
-//
-// Deprecated: open files with Create, Stream or WriteFile, which hold the
-// check until the file is open.
-func Resolve(dir, path string) (string, error) { return Dir(dir).Path(path) }
