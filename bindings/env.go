@@ -65,6 +65,9 @@ type Options struct {
 	// Perturb perturbs every simulation the script creates (exploration,
 	// --budget, --schedule); nil: only as the script's faults= says.
 	Perturb *Perturbation
+	// LoadPath lists directories, besides the main script's directory
+	// tree and @stdlib, that load() may read modules from (--load-path).
+	LoadPath []string
 }
 
 // Env is one session: the builtins, the settings, the simulations created
@@ -270,6 +273,9 @@ func (e *Env) ExecFileInteractive(thread *starlark.Thread, filename string, src 
 
 func (e *Env) execFile(thread *starlark.Thread, filename string, src any, opts *syntax.FileOptions) (globals starlark.StringDict, err error) {
 	defer e.begin(thread)()
+	if src, err = checkedSource(filename, src); err != nil {
+		return nil, err
+	}
 	e.mu.Lock()
 	if e.tree == "" {
 		e.tree = filepath.Dir(filename)
@@ -303,6 +309,9 @@ func (e *Env) ExecREPLChunk(thread *starlark.Thread, globals starlark.StringDict
 	thread.SetLocal(replGlobalsKey, globals) // for dir()
 	opts := FileOptions()
 	opts.LoadBindsGlobally = true // a load at the prompt binds names for the inputs that follow
+	if err := CheckSource("<repl>", []byte(src)); err != nil {
+		return nil, false, err
+	}
 	f, err := opts.Parse("<repl>", src, 0)
 	if err != nil {
 		return nil, false, err
@@ -440,6 +449,10 @@ func (e *Env) load(thread *starlark.Thread, module string) (starlark.StringDict,
 		delete(e.modules, key)
 		return nil, err
 	}
+	if err := CheckSource(key, src); err != nil {
+		e.modules[key] = &moduleEntry{nil, err}
+		return nil, err
+	}
 	child := e.NewThread("load " + module)
 	defer e.begin(child)()
 	globals, err := starlark.ExecFileOptions(FileOptions(), child, key, src, e.predeclared)
@@ -472,13 +485,85 @@ func (e *Env) resolveModule(thread *starlark.Thread, module string) (string, fun
 		p = filepath.Join(scriptDir(thread), p)
 	}
 	p = filepath.Clean(p)
-	return p, func() ([]byte, error) {
-		b, err := os.ReadFile(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("cannot load %q: no file %s", module, p)
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", nil, err
+	}
+	roots := append([]string{e.scriptTree()}, e.opts.LoadPath...)
+	for _, root := range roots {
+		rootAbs, err := filepath.Abs(root)
+		if err != nil {
+			continue
 		}
-		return b, err
-	}, nil
+		rel, err := filepath.Rel(rootAbs, abs)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		return p, func() ([]byte, error) { return readModule(root, rel) }, nil
+	}
+	where := "the script's directory " + roots[0]
+	if len(roots) > 1 {
+		where += " and the load path (" + strings.Join(roots[1:], ", ") + ")"
+	}
+	return "", nil, fmt.Errorf("it is outside %s; load modules from the script's directory tree or @stdlib/..., or grant a directory with --load-path DIR", where)
+}
+
+// maxModuleSize bounds a module's source: no Starlark module is this big,
+// and a larger file is most likely data loaded by mistake.
+const maxModuleSize = 16 << 20
+
+// readModule reads the module rel under root through an os.Root, so that
+// no symbolic link leads out of root; it must be a regular file. Errors
+// never quote the file's content.
+func readModule(root, rel string) ([]byte, error) {
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	fi, err := r.Stat(rel)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("no file %s", filepath.Join(root, rel))
+	case err != nil && strings.Contains(err.Error(), "path escapes from parent"): // os.Root's unexported error
+		return nil, fmt.Errorf("it leads outside %s through a symbolic link", root)
+	case err != nil:
+		return nil, err
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file", filepath.Join(root, rel))
+	case fi.Size() > maxModuleSize:
+		return nil, fmt.Errorf("%s is %d MB, too big for a module (at most %d MB)", filepath.Join(root, rel), fi.Size()>>20, maxModuleSize>>20)
+	}
+	f, err := r.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, maxModuleSize+1))
+}
+
+// checkedSource reads a script's source as starlark.ExecFile would (src
+// nil: the file) and checks it with CheckSource.
+func checkedSource(filename string, src any) (any, error) {
+	var data []byte
+	switch s := src.(type) {
+	case nil:
+		b, err := os.ReadFile(filename)
+		if err != nil {
+			return nil, err
+		}
+		data = b
+	case string:
+		data = []byte(s)
+	case []byte:
+		data = s
+	default:
+		return src, nil // an io.Reader: Starlark reads it
+	}
+	if err := CheckSource(filename, data); err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 // scriptDir is the directory of the innermost Starlark file on the stack

@@ -101,3 +101,26 @@ print("after UTF-8")
 		}
 	}
 }
+
+// TestLoadPath: load() is refused outside the script's tree unless the
+// directory is granted with --load-path.
+func TestLoadPath(t *testing.T) {
+	base := t.TempDir()
+	for _, d := range []string{"a", "lib"} {
+		os.MkdirAll(filepath.Join(base, d), 0o755)
+	}
+	os.WriteFile(filepath.Join(base, "lib", "m.star"), []byte("v = 42\n"), 0o644)
+	script := filepath.Join(base, "a", "main.star")
+	os.WriteFile(script, []byte("load(\"../lib/m.star\", \"v\")\nprint(v)\n"), 0o644)
+	r := p2prepl(t, "run", script)
+	if r.code != exitScriptError || !strings.Contains(r.stderr, "main.star:1:1: cannot load ../lib/m.star: it is outside the script's directory") ||
+		!strings.Contains(r.stderr, "--load-path") {
+		t.Errorf("without --load-path: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if r := ok(t, "run", "--load-path", filepath.Join(base, "lib"), script); r.stdout != "42\n" {
+		t.Errorf("with --load-path: stdout %q", r.stdout)
+	}
+	if r := p2prepl(t, "run", "--load-path", filepath.Join(base, "nothere"), script); r.code != exitUsage {
+		t.Errorf("--load-path to a missing directory: exit %d, want %d", r.code, exitUsage)
+	}
+}

@@ -69,6 +69,8 @@ Flags (before or after FILE.star):
   --max-events N    events allowed to each simulation (default %d)
   --timeout D       wall time allowed to the script (a Go duration: 90s, 10m;
                     default: none)
+  --load-path DIR   a directory load() may read modules from, besides the
+                    script's own directory tree and @stdlib; repeatable
   --quiet           no progress line on stderr during long runs
   --results FILE    write the rows the script record()s to FILE: .csv, .json,
                     or .db (a results store, as p2prepl sweep writes)
@@ -189,6 +191,23 @@ func (p paramFlag) Set(s string) error {
 	return nil
 }
 
+// dirList collects repeated --load-path DIR flags; each must be a
+// directory.
+type dirList []string
+
+func (d *dirList) String() string { return strings.Join(*d, ",") }
+func (d *dirList) Set(s string) error {
+	fi, err := os.Stat(s)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", s)
+	}
+	*d = append(*d, s)
+	return nil
+}
+
 // seedFlag is a uint64 flag that remembers whether it was given.
 type seedFlag struct {
 	v   uint64
@@ -226,6 +245,7 @@ func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error
 	fs.StringVar(&cfg.results, "results", "", "")
 	fs.StringVar(&cfg.budget, "budget", "", "")
 	fs.StringVar(&cfg.schedule, "schedule", "", "")
+	fs.Var((*dirList)(&cfg.opts.LoadPath), "load-path", "")
 
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
