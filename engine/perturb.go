@@ -248,9 +248,11 @@ func (s *Sim) Perturb(f Faults) error {
 	if f.Sends == 0 {
 		f.Sends = 1000
 	}
-	rng := s.Stream("faults")
+	var rng *rand.Rand
 	if f.Seed != 0 {
-		rng = rand.New(rand.NewPCG(s.cfg.Seed^f.Seed*0x9e3779b97f4a7c15, f.Seed+0x6a09e667f3bcc909))
+		rng = s.newRand(s.cfg.Seed^f.Seed*0x9e3779b97f4a7c15, f.Seed+0x6a09e667f3bcc909)
+	} else {
+		rng = s.Stream("faults")
 	}
 	pt := &perturber{f: f, rng: rng, nth: map[sendKey]int32{}, peerAll: map[int32]float64{}}
 	if f.Kinds != nil {

@@ -35,6 +35,7 @@ type Sim struct {
 	cfg   Config
 	net   *Network
 	rng   *rand.Rand
+	pcg   *rand.PCG // rng's source, saved by Checkpoint
 	now   float64
 	q     queue
 	peers []*Peer // indexed by peer id; nil where no peer has that id
@@ -74,6 +75,7 @@ type Sim struct {
 	sendSeq   uint32 // sends numbered while observing (see observeSend)
 	pert      *perturber
 	onDeliver []deliverHook
+	streams   []*rand.PCG // the sources of every Stream, saved by Checkpoint
 
 	stop         atomic.Bool
 	progressNow  atomic.Uint64
@@ -116,13 +118,14 @@ func New(cfg Config) *Sim {
 	s := &Sim{
 		cfg:       cfg,
 		net:       net,
-		rng:       rand.New(rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15)),
+		pcg:       rand.NewPCG(cfg.Seed, 0x9e3779b97f4a7c15),
 		kinds:     map[string]int32{},
 		types:     map[string]int{},
 		records:   map[string]*record{},
 		cancelled: map[uint64]struct{}{},
 		linkLoss:  map[uint64]float64{},
 	}
+	s.rng = rand.New(s.pcg)
 	s.typeNames = []string{""} // type index 0 means "no type"
 	s.lossy = net.Loss > 0
 	return s
@@ -144,7 +147,14 @@ func (s *Sim) Rand() *rand.Rand { return s.rng }
 func (s *Sim) Stream(name string) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(name))
-	return rand.New(rand.NewPCG(s.cfg.Seed, h.Sum64()))
+	return s.newRand(s.cfg.Seed, h.Sum64())
+}
+
+// newRand makes a generator whose state Checkpoint saves.
+func (s *Sim) newRand(a, b uint64) *rand.Rand {
+	src := rand.NewPCG(a, b)
+	s.streams = append(s.streams, src)
+	return rand.New(src)
 }
 
 // Network is the simulation's network model.

@@ -183,3 +183,9 @@ func (c *ConnManager) Online(p *engine.Peer) error {
 	p.Heard()
 	return nil
 }
+
+// Snapshot saves the time of the previous round (engine.Snapshotter).
+func (c *ConnManager) Snapshot() func() {
+	prev := c.prev
+	return func() { c.prev = prev }
+}

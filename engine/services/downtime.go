@@ -120,3 +120,9 @@ func (s *ScheduledDowntime) Timer(p *engine.Peer, tag int64) error {
 	}
 	return p.SetOnline(tag%2 == 1)
 }
+
+// Snapshot: downtime keeps its state in timers (engine.Snapshotter).
+func (r *RandomDowntime) Snapshot() func() { return func() {} }
+
+// Snapshot: downtime keeps its state in timers (engine.Snapshotter).
+func (s *ScheduledDowntime) Snapshot() func() { return func() {} }

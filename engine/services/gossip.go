@@ -236,3 +236,6 @@ func (g *Gossip) respond(p *engine.Peer, to int, asked []*engine.Message) error 
 	out := slices.Clone(g.scratch)
 	return p.Send(to, p.Sim().NewMessage(KindMsgResponse, "", p.ID(), out, size, 0))
 }
+
+// Snapshot: gossip keeps no state between calls (engine.Snapshotter).
+func (g *Gossip) Snapshot() func() { return func() {} }

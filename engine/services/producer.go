@@ -86,3 +86,9 @@ func (pr *Producer) Timer(p *engine.Peer, _ int64) error {
 
 // Produced is the number of messages created so far.
 func (pr *Producer) Produced() int { return pr.n }
+
+// Snapshot saves the count of messages produced (engine.Snapshotter).
+func (pr *Producer) Snapshot() func() {
+	n := pr.n
+	return func() { pr.n = n }
+}

@@ -1,0 +1,145 @@
+package engine_test
+
+import (
+	"testing"
+
+	"github.com/p2prepl/p2prepl/engine"
+	"github.com/p2prepl/p2prepl/engine/scenario"
+)
+
+// S1 (N = 1,000) run to 10 s with a digest of the whole state every
+// simulated second; restored to its checkpoint at 3 s and run again to
+// 10 s, it goes through the same digests, twice.
+func TestCheckpointRestoreS1(t *testing.T) {
+	n := 1000
+	if testing.Short() {
+		n = 200
+	}
+	s, _, err := scenario.S1(n, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []uint64
+	var at3 *engine.Checkpoint
+	for sec := 1; sec <= 10; sec++ {
+		if err := s.Run(float64(sec * 1000)); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, engine.StateDigest(s))
+		if sec == 3 {
+			if at3, err = s.Checkpoint(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if s.Total().Delivered == 0 || want[2] == want[3] {
+		t.Fatal("nothing happened: the test checks nothing")
+	}
+	for round := 0; round < 2; round++ {
+		if err := s.Restore(at3); err != nil {
+			t.Fatal(err)
+		}
+		if got := engine.StateDigest(s); got != want[2] {
+			t.Fatalf("round %d: the restored state differs from the state at 3 s", round)
+		}
+		for sec := 4; sec <= 10; sec++ {
+			if err := s.Run(float64(sec * 1000)); err != nil {
+				t.Fatal(err)
+			}
+			if got := engine.StateDigest(s); got != want[sec-1] {
+				t.Fatalf("round %d: after restoring to 3 s, the state at %d s differs", round, sec)
+			}
+		}
+	}
+}
+
+// A checkpoint under perturbations, with a history and paths kept, and
+// messages created after it: restoring forgets them and replays the same.
+func TestCheckpointRestorePerturbed(t *testing.T) {
+	s, _, err := scenario.S2(150, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Perturb(engine.Faults{Delay: 20, Drop: 5, Crash: 2, Partitions: 1, PartitionLen: 800, Horizon: 6000, Sends: 3000}); err != nil {
+		t.Fatal(err)
+	}
+	s.KeepHistory()
+	if err := s.Run(2500); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := s.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, hist, applied := len(s.MessageIDs()), s.History().Len(), len(s.Applied())
+	if err := s.Run(8000); err != nil {
+		t.Fatal(err)
+	}
+	want, wantApplied := engine.StateDigest(s), len(s.Applied())
+	if err := s.Restore(cp); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.MessageIDs()) != ids || s.History().Len() != hist || len(s.Applied()) != applied || s.Now() != 2500 {
+		t.Errorf("restore kept later state: ids %d/%d, history %d/%d, applied %d/%d, now %g",
+			len(s.MessageIDs()), ids, s.History().Len(), hist, len(s.Applied()), applied, s.Now())
+	}
+	if err := s.Run(8000); err != nil {
+		t.Fatal(err)
+	}
+	if engine.StateDigest(s) != want || len(s.Applied()) != wantApplied {
+		t.Error("the run after the restore differs")
+	}
+	other := engine.New(engine.Config{})
+	if err := other.Restore(cp); err == nil {
+		t.Error("restoring another simulation's checkpoint was accepted")
+	}
+}
+
+func TestCheckpointNeedsSnapshotters(t *testing.T) {
+	s := engine.New(engine.Config{})
+	mustPeer(t, s, engine.PeerSpec{ID: engine.NoPeer, Services: []engine.Service{&recorder{}}})
+	if _, err := s.Checkpoint(); err == nil {
+		t.Error("a service without Snapshot was checkpointed")
+	}
+}
+
+// BenchmarkCheckpointS1 and BenchmarkRestoreS1 take and restore a
+// checkpoint of S1 at N = 10,000 after 5 simulated seconds.
+func BenchmarkCheckpointS1(b *testing.B) {
+	s := s1At(b, 5000)
+	b.ResetTimer()
+	var size int64
+	for i := 0; i < b.N; i++ {
+		cp, err := s.Checkpoint()
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = cp.Bytes()
+	}
+	b.ReportMetric(float64(size)/(1<<20), "MiB/checkpoint")
+}
+
+func BenchmarkRestoreS1(b *testing.B) {
+	s := s1At(b, 5000)
+	cp, err := s.Checkpoint()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := s.Restore(cp); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func s1At(b *testing.B, t float64) *engine.Sim {
+	s, _, err := scenario.S1(10000, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.Run(t); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
