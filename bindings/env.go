@@ -62,6 +62,10 @@ type Options struct {
 	MaxEvents uint64
 	// Stdout receives print() and help() output (nil means os.Stdout).
 	Stdout io.Writer
+	// Timeline records automatic checkpoints of every simulation as it
+	// runs, so that sim.rewind(t) works without sim.record_timeline() (the
+	// REPL sets it).
+	Timeline bool
 	// Perturb perturbs every simulation the script creates (exploration,
 	// --budget, --schedule); nil: only as the script's faults= says.
 	Perturb *Perturbation

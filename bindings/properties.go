@@ -167,6 +167,7 @@ func builtinAlways(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 			return nil, fmt.Errorf("always: fn must take no parameter or one (the message delivered); %s takes %d", f.Name(), f.NumParams())
 		}
 	}
+	s.roots = append(s.roots, fn)
 	s.sim.OnDeliver(kinds, func(p *engine.Peer, d *engine.Delivery) error {
 		var args starlark.Tuple
 		if withMsg {

@@ -35,6 +35,13 @@ type Simulation struct {
 	busy       float64      // ms charged by peer.busy during validate
 	active     *Instance    // the Starlark service instance running now, if any
 
+	// Time travel (timetravel.go): pending sim.at calls, Starlark
+	// functions the engine calls (validate, always), automatic checkpoints.
+	at       map[uint64]atCall
+	nextAt   uint64
+	roots    []starlark.Value
+	timeline *timeline
+
 	trace     *os.File
 	tracePath string
 	bound     api.Bound
@@ -140,6 +147,9 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 	s.sim = engine.New(cfg)
 	if err := e.installFaults(s, faultsV); err != nil {
 		return nil, err
+	}
+	if e.opts.Timeline {
+		s.timeline = &timeline{every: rewindEvery}
 	}
 	s.peerRand = s.sim.Stream("peers")
 	s.topoRand = s.sim.Stream("topology")
@@ -272,7 +282,7 @@ the given peers or ids.`, simAddPeer),
 		api.Pure(api.Method("peers_of", "sim.peers_of(type) -> the peers of that type, in id order.", simPeersOf)),
 		api.Method("connect", "sim.connect(a, b) -> None; connects two peers (or ids).", simConnect),
 		api.Method("disconnect", "sim.disconnect(a, b) -> None; disconnects two peers (or ids), if connected.", simDisconnect),
-		api.Method("run", `sim.run(until) -> None
+		api.Method("run", `sim.run(until=None, until_event=None) -> None
 
 Runs the simulation up to simulated time until (ms), handling every event
 before it; the clock then reads until. Events at exactly until run in the
@@ -280,7 +290,36 @@ next call, as with SimPy's run(until): a producer ticking every 200 ms
 from 0 makes 5 messages in sim.run(until = 1000), not 6. Call it again to
 carry on (sim.run(until = sim.now + 1000)). A handler error stops the run at the
 time it happened, naming the time and peer; so do Ctrl-C (the simulation
-stays usable) and the event limit (--max-events).`, simRun),
+stays usable) and the event limit (--max-events).
+
+until_event=n stops right after the n-th event of the simulation's life
+(sim.events reads n then), or earlier at until; the clock then stays at
+that event's time, so that sim.step() and sim.run carry on exactly there.`, simRun),
+		api.Method("checkpoint", `sim.checkpoint() -> a checkpoint
+
+Saves the whole simulation: the engine (clock, pending events, peers,
+messages, counters, faults), every random generator, and the Starlark
+state its future depends on (every service instance's attributes and
+timers and the lists, dicts and sets they hold, shared ones included;
+pending sim.at calls). sim.restore(cp) goes back to it; running on from
+there reproduces the original run exactly. Not restored: module globals
+(keep what a run changes on self), files written.`, simCheckpoint),
+		api.Method("restore", `sim.restore(checkpoint) -> None
+
+Puts the simulation back in the state sim.checkpoint() saved, in place:
+every peer, service and value the script holds refers to the restored
+state. The checkpoint stays valid for further restores.`, simRestore),
+		api.Method("rewind", `sim.rewind(t) -> None
+
+Goes back to simulated time t (<= now): restores the last automatic
+checkpoint at or before t and replays forward to t, so the state is the
+one sim.run(until = t) left. Needs a timeline: the REPL records one for
+every simulation; a script calls sim.record_timeline() first.`, simRewind),
+		api.Method("record_timeline", `sim.record_timeline(every=200000) -> None
+
+Takes automatic checkpoints as sim.run goes (one now, then every
+'every' events; at most 32 kept, thinned by doubling the interval), for
+sim.rewind. Each costs about the memory of the simulation's state.`, simRecordTimeline),
 		api.Method("step", "sim.step() -> True if an event was processed, False if none is left. Runs exactly one event.", simStep),
 		api.Method("at", "sim.at(t, fn, *args) -> None; calls fn(*args) at simulated time t (>= sim.now) during a later sim.run.", simAt),
 		api.Method("crash", `sim.crash(peer, at=None) -> None

@@ -93,6 +93,7 @@ func (s *Simulation) prepare(fn string, c *peerConfig) (*prepared, error) {
 			return nil, fmt.Errorf("%s: validate must be a function fn(peer, msg) -> bool (got %s)", fn, c.validate.Type())
 		}
 		pr.validate = s.validator(fnv)
+		s.roots = append(s.roots, fnv)
 	}
 	svcs, err := iterate(fn, "services", c.services)
 	if err != nil {

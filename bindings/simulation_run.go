@@ -93,18 +93,50 @@ func (e *LimitError) Error() string { return e.Msg }
 
 func simRun(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	s := simOf(b)
-	var untilV starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "until", &untilV); err != nil {
+	var untilV, eventV starlark.Value = starlark.None, starlark.None
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "until?", &untilV, "until_event?", &eventV); err != nil {
 		return nil, err
 	}
-	until, err := floatArg("sim.run", "until", untilV)
-	if err != nil {
-		return nil, err
+	if untilV == starlark.None && eventV == starlark.None {
+		return nil, fmt.Errorf("sim.run: say how far: sim.run(until = ms) or sim.run(until_event = n)")
 	}
-	if math.IsNaN(until) || until < s.sim.Now() {
-		return nil, fmt.Errorf("sim.run: until=%s ms is before now (%s ms); the simulation cannot go back in time", fmtFloat(until), fmtFloat(s.sim.Now()))
+	until := math.Inf(1)
+	if untilV != starlark.None {
+		var err error
+		if until, err = floatArg("sim.run", "until", untilV); err != nil {
+			return nil, err
+		}
+		if math.IsNaN(until) || until < s.sim.Now() {
+			return nil, fmt.Errorf("sim.run: until=%s ms is before now (%s ms); the simulation cannot go back in time", fmtFloat(until), fmtFloat(s.sim.Now()))
+		}
 	}
-	if err := s.drive(thread, "sim.run", until, func() error { return s.sim.Run(until) }); err != nil {
+	if eventV != starlark.None {
+		var n int64
+		if err := starlark.AsInt(eventV, &n); err != nil || n < 0 {
+			return nil, fmt.Errorf("sim.run: until_event must be an event number >= 0 (got %s)", short(eventV))
+		}
+		if uint64(n) < s.sim.Events() {
+			return nil, fmt.Errorf("sim.run: until_event=%d is behind: %d events have been processed (sim.rewind goes back)", n, s.sim.Events())
+		}
+		err := s.drive(thread, "sim.run", until, func() error {
+			if s.timeline != nil {
+				if err := s.autoCheckpoint(); err != nil {
+					return err
+				}
+			}
+			_, err := s.sim.RunEvents(uint64(n), until)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		return starlark.None, nil
+	}
+	run := func() error { return s.sim.Run(until) }
+	if s.timeline != nil {
+		run = func() error { return s.runTimeline(until) }
+	}
+	if err := s.drive(thread, "sim.run", until, run); err != nil {
 		return nil, err
 	}
 	return starlark.None, nil
@@ -155,7 +187,14 @@ func simAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 		return nil, fmt.Errorf("sim.at: fn must be a function (got %s)", args[1].Type())
 	}
 	rest := append(starlark.Tuple(nil), args[2:]...)
+	if s.at == nil {
+		s.at = map[uint64]atCall{}
+	}
+	s.nextAt++
+	id := s.nextAt
+	s.at[id] = atCall{fn, rest}
 	err = s.sim.Schedule(t, func() error {
+		delete(s.at, id)
 		_, err := s.call(fn, rest)
 		return err
 	})

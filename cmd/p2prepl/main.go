@@ -338,6 +338,10 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 	showProgress := !cfg.quiet && isTerminal(stderr)
 	out := newProgressWriter(stdout, stderr, showProgress)
 	cfg.opts.Stdout = out
+	if cfg.file == "" || cfg.interactive {
+		// At the prompt, sim.rewind(t) works without sim.record_timeline().
+		cfg.opts.Timeline = true
+	}
 	env := newEnv(cfg.opts)
 
 	status := exitOK
