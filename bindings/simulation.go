@@ -97,7 +97,14 @@ strict_links: make a send to a peer the sender is no longer connected to
   (the connection was closed during the run, e.g. by a connection
   manager) an error (default: it is counted as dropped_disconnected).
 trace: a file (under the output directory, --out) to write every message
-  event to as JSON Lines.
+  event to as JSON Lines, one object per event: {"t": ms, "ev": "send",
+  "kind": "gossip", "id": "26_1", "version": 0, "from": 26, "to": 3,
+  "size": 250, "hops": 0, "seq": 1, "vc": {"26": 1}}. Events: send,
+  deliver, unhandled, reject, drop (with a reason), mark, online, offline,
+  connect and disconnect (with peers a and b). Message ids are strings
+  ("26_1": peer 26's first message), never numbers: pandas reads "26_1"
+  as the number 261 unless told, pd.read_json(path, lines=True,
+  dtype={"id": str}); table.read_json(path) reads the trace as a table.
 faults: a faults(...) budget: the run is perturbed within it, from the
   seed, and sim.schedule lists what was applied ('p2prepl explore' and
   --budget / --schedule override it).

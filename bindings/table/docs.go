@@ -74,7 +74,8 @@ t.to_json(p) then table.read_json(p) gives t back. Columns come in the
 order their keys first appear; a row without a key gets None there.
 Strings, true/false and null read as strings, bools and None; a number
 without "." or an exponent is an int, any other number a float. A value
-that is a list or an object is an error (a table holds plain values).
+that is a list or an object (a trace's vector clock) is kept as its JSON
+text, a string: a table holds plain values.
 NaN and infinities, which JSON cannot hold, were written as null and
 read back as None. strings names columns (one or a list) to read as
 strings: numbers and bools there become their JSON text.
@@ -82,7 +83,8 @@ strings: numbers and bools there become their JSON text.
 Paths are looked up as for table.read_csv.
 
     runs = table.read_json("runs.json")
-    trace = table.read_json("trace.jsonl")`, readJSON),
+    trace = table.read_json("trace.jsonl")   # simulation(trace = ...)
+    trace.where(ev = "deliver").group_by("id", stats = "hops")`, readJSON),
 		},
 		Call: construct,
 	}).Global())

@@ -268,13 +268,27 @@ func decodeRows(data []byte, asString map[string]bool) ([]string, [][]starlark.V
 				return nil, nil, fmt.Errorf("line %d: %v", line(), err)
 			}
 			key := kt.(string)
-			vt, err := dec.Token()
-			if err != nil {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
 				return nil, nil, fmt.Errorf("line %d: %v", line(), err)
 			}
-			v, err := jsonScalar(vt)
-			if err != nil {
-				return nil, nil, fmt.Errorf("line %d: row %d, column %q: %v", line(), len(rows), key, err)
+			var vt json.Token
+			var v starlark.Value
+			if raw[0] == '[' || raw[0] == '{' {
+				// A list or an object (a trace's vector clock): a table
+				// holds plain values, so it keeps the JSON text.
+				var compact bytes.Buffer
+				_ = json.Compact(&compact, raw)
+				v = starlark.String(compact.String())
+			} else {
+				d := json.NewDecoder(bytes.NewReader(raw))
+				d.UseNumber()
+				if vt, err = d.Token(); err != nil {
+					return nil, nil, fmt.Errorf("line %d: %v", line(), err)
+				}
+				if v, err = jsonScalar(vt); err != nil {
+					return nil, nil, fmt.Errorf("line %d: row %d, column %q: %v", line(), len(rows), key, err)
+				}
 			}
 			if asString[key] {
 				switch x := vt.(type) {
