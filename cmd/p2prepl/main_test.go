@@ -261,7 +261,7 @@ func TestHelpStdlib(t *testing.T) {
 		name string
 		want []string
 	}{
-		{"coverage", []string{"coverage(sim, of=\"peer\", ids=None)", "fraction of peers it reached", `load("@stdlib/analysis.star", "coverage")`}},
+		{"coverage", []string{"coverage(sim, of=\"peer\", ids=None, settle=None, keep_late=False)", "fraction of peers it reached", `load("@stdlib/analysis.star", "coverage")`}},
 		{"check.agreement", []string{"check.agreement(sim, key=\"decided\"", "decided the same value", `load("@stdlib/checks.star", "check")`}},
 		{"check", []string{"check.validity", "check.termination"}},
 		{"equivocating_producer", []string{"service EquivocatingProducer(rate=5", "two versions of each transaction"}},

@@ -487,7 +487,7 @@ func TestREPLLoad(t *testing.T) {
 	}
 	// help of a loaded function: its signature, doc string and load line;
 	// of a name as a string, even before it is loaded.
-	if out := s.line("help(lat)"); !strings.Contains(out, "latencies(sim, of=\"peer\", id=None)") || !strings.Contains(out, `load("@stdlib/analysis.star", "latencies")`) {
+	if out := s.line("help(lat)"); !strings.Contains(out, "latencies(sim, of=\"peer\", id=None, settle=None)") || !strings.Contains(out, `load("@stdlib/analysis.star", "latencies")`) {
 		t.Errorf("help(lat) printed %q", out)
 	}
 	if out := s.line(`help("check.validity")`); !strings.Contains(out, "some version") {
