@@ -192,7 +192,8 @@ func peerID(v starlark.Value) (int, error) {
 }
 
 // ParseBudget reads a budget as the command line gives it (--budget):
-// comma-separated key=value pairs with the keys of faults():
+// comma-separated key=value pairs with the keys of faults() ("none" for
+// an empty budget):
 //
 //	delay=80,drop=2,crash=1,partition=1x500,strategy=pct,kinds=vote|ack
 //
@@ -200,6 +201,9 @@ func peerID(v starlark.Value) (int, error) {
 // peers |-separated lists.
 func ParseBudget(spec string) (*engine.Faults, error) {
 	f := &engine.Faults{}
+	if strings.TrimSpace(spec) == "none" {
+		return f, nil // perturb nothing, whatever the script's faults= says
+	}
 	for _, kv := range strings.Split(spec, ",") {
 		kv = strings.TrimSpace(kv)
 		if kv == "" {
@@ -364,6 +368,12 @@ func (e *Env) installFaults(s *Simulation, fv starlark.Value) error {
 	idx := len(e.xp.sims)
 	e.xp.sims = append(e.xp.sims, s)
 	pp := e.opts.Perturb
+	if pp == nil {
+		var err error
+		if pp, err = e.perturbFromParams(); err != nil {
+			return err
+		}
+	}
 	if pp != nil && pp.KeepHistory {
 		s.sim.KeepHistory()
 	}
@@ -471,4 +481,57 @@ func (e *Env) EngineSims() []*engine.Sim {
 		out[i] = s.sim
 	}
 	return out
+}
+
+// The parameters by which a run of 'p2prepl explore' is reproduced alone
+// (as its results store records it): p2prepl run FILE --set
+// faults.seed=7 [--set faults.budget=delay=80,drop=2] [--set
+// faults.strategy=pct] samples the same schedule.
+const (
+	ParamFaultsSeed     = "faults.seed"
+	ParamFaultsBudget   = "faults.budget"
+	ParamFaultsStrategy = "faults.strategy"
+	ParamFaultsSends    = "faults.sends" // engine.Faults.Sends when the budget leaves it 0
+)
+
+func (e *Env) perturbFromParams() (*Perturbation, error) {
+	seed, okSeed := e.opts.Params[ParamFaultsSeed]
+	budget, okBudget := e.opts.Params[ParamFaultsBudget]
+	strategy, okStrategy := e.opts.Params[ParamFaultsStrategy]
+	sends, okSends := e.opts.Params[ParamFaultsSends]
+	if !okSeed && !okBudget && !okStrategy && !okSends {
+		return nil, nil
+	}
+	pp := &Perturbation{Strategy: strategy}
+	if okSeed {
+		e.usedParams[ParamFaultsSeed] = true
+		n, err := strconv.ParseUint(strings.TrimSpace(seed), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("simulation: --set %s=%s: want a non-negative integer", ParamFaultsSeed, seed)
+		}
+		pp.Seed = n
+	}
+	if okBudget {
+		e.usedParams[ParamFaultsBudget] = true
+		b, err := ParseBudget(budget)
+		if err != nil {
+			return nil, fmt.Errorf("simulation: --set %s: %w", ParamFaultsBudget, err)
+		}
+		pp.Budget = b
+	}
+	if okSends {
+		e.usedParams[ParamFaultsSends] = true
+		n, err := strconv.Atoi(strings.TrimSpace(sends))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("simulation: --set %s=%s: want a count >= 0", ParamFaultsSends, sends)
+		}
+		pp.Sends = n
+	}
+	if okStrategy {
+		e.usedParams[ParamFaultsStrategy] = true
+		if _, err := engine.ParseStrategy(strategy); err != nil {
+			return nil, fmt.Errorf("simulation: --set %s: %w", ParamFaultsStrategy, err)
+		}
+	}
+	return pp, nil
 }

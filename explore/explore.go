@@ -66,6 +66,8 @@ type Config struct {
 	// NewEnv makes the environment of one run (nil: the bindings with the
 	// standard library).
 	NewEnv func(bindings.Options) *bindings.Env
+	// Results, if set, stores every run of Explore as it ends.
+	Results *Results
 }
 
 // Status is how a run ended.
@@ -92,6 +94,7 @@ type Outcome struct {
 	Shrink    []bindings.ShrinkParam
 	Sends     int64
 	Events    uint64
+	Delivered uint64
 	Wall      time.Duration
 }
 
@@ -194,7 +197,7 @@ func (c *Config) runEnv(ctx context.Context, r runSpec) (Outcome, *bindings.Env)
 	o.Count = env.PerturbationCount()
 	o.Shrink = env.ShrinkParams()
 	o.Sends = env.Sends()
-	o.Events = env.SimEvents()
+	o.Events, o.Delivered = env.Costs()
 	switch {
 	case err == nil:
 		o.Status = OK
@@ -261,6 +264,9 @@ func Explore(ctx context.Context, c *Config, progress Progress) (*Report, error)
 	start := time.Now()
 	rep := &Report{}
 	rep.Plain = c.run(ctx, runSpec{params: c.Params, budget: &engine.Faults{}})
+	if c.Results != nil {
+		c.Results.put(&rep.Plain)
+	}
 	if rep.Plain.Status == Interrupted {
 		return rep, fmt.Errorf("explore: interrupted")
 	}
@@ -274,6 +280,9 @@ func Explore(ctx context.Context, c *Config, progress Progress) (*Report, error)
 		first = 1
 	}
 	sends := int(rep.Plain.Sends)
+	if c.Results != nil {
+		c.Results.sends = sends
+	}
 	outs := make([]Outcome, c.Runs)
 	var (
 		mu    sync.Mutex
@@ -300,6 +309,9 @@ func Explore(ctx context.Context, c *Config, progress Progress) (*Report, error)
 				o.Run = i + 1
 				mu.Lock()
 				outs[i] = o
+				if c.Results != nil {
+					c.Results.put(&o)
+				}
 				ndone++
 				if o.Failed() {
 					nfail++

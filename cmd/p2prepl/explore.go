@@ -18,6 +18,7 @@ import (
 	"github.com/p2prepl/p2prepl/bindings/spacetime"
 	"github.com/p2prepl/p2prepl/engine"
 	"github.com/p2prepl/p2prepl/explore"
+	"github.com/p2prepl/p2prepl/runner"
 )
 
 const exploreUsage = `Usage: p2prepl explore [flags] FILE.star
@@ -49,6 +50,8 @@ Flags:
   --timeout D       wall time allowed to each run (default: none)
   --out DIR         where the schedule file (and the space-time diagram of
                     the shrunk run) go (default ".")
+  --store PATH      the results store every run goes to, as sweeps'
+                    (default DIR/results.db; read it with p2prepl results)
   --results F.json  also write every run's outcome as JSON
   --quiet           no progress line
 
@@ -63,7 +66,7 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 		seed                     seedFlag
 		params                   = paramFlag{}
 		budget, strategy, outDir string
-		resultsPath              string
+		resultsPath, storePath   string
 		runs, jobs, shrinkRuns   int
 		firstSeed                uint64
 		all, noShrink, quiet     bool
@@ -76,6 +79,7 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&strategy, "strategy", "", "")
 	fs.StringVar(&outDir, "out", ".", "")
 	fs.StringVar(&resultsPath, "results", "", "")
+	fs.StringVar(&storePath, "store", "", "")
 	fs.IntVar(&runs, "runs", 100, "")
 	fs.IntVar(&jobs, "j", 0, "")
 	fs.IntVar(&shrinkRuns, "shrink-runs", 20, "")
@@ -120,6 +124,25 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 		return exitScriptError
 	}
 
+	if storePath == "" {
+		storePath = filepath.Join(outDir, "results.db")
+	}
+	if err := os.MkdirAll(filepath.Dir(storePath), 0o755); err != nil {
+		fmt.Fprintf(stderr, "p2prepl: %v\n", err)
+		return exitScriptError
+	}
+	res, err := explore.OpenResults(storePath, cfg, runner.ShellJoin(append([]string{"p2prepl", "explore"}, args...)), version())
+	if err != nil {
+		fmt.Fprintf(stderr, "p2prepl: the results store: %v\n", err)
+		return exitScriptError
+	}
+	cfg.Results = res
+	defer func() {
+		if err := res.Close(); err != nil {
+			fmt.Fprintf(stderr, "p2prepl: writing the results store %s: %v\n", storePath, err)
+		}
+	}()
+
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 1)
@@ -163,8 +186,8 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 	if rep.Wall > 0 {
 		perSec = float64(len(rep.Runs)+1) / rep.Wall.Seconds()
 	}
-	fmt.Fprintf(stdout, "explore %s: %d runs (and the unperturbed one) in %.1f s (%.1f runs/s), %d failing\n",
-		cfg.Script.Path, len(rep.Runs), rep.Wall.Seconds(), perSec, len(rep.Failures))
+	fmt.Fprintf(stdout, "explore %s: %d runs (and the unperturbed one) in %.1f s (%.1f runs/s), %d failing; stored in %s\n",
+		cfg.Script.Path, len(rep.Runs), rep.Wall.Seconds(), perSec, len(rep.Failures), storePath)
 	first := rep.First()
 	if first == nil {
 		fmt.Fprintln(stdout, "no run broke a property")

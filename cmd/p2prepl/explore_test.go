@@ -33,6 +33,17 @@ func TestExploreCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "fast_vote.spacetime.svg")); err != nil {
 		t.Errorf("no space-time diagram: %v", err)
 	}
+	// Every run is in the results store, and the store's reproduce line
+	// of a failing run replays it alone.
+	failed := p2prepl(t, "results", filepath.Join(out, "results.db"), "--failed")
+	rm := regexp.MustCompile(`reproduce: p2prepl run (.*)\n`).FindStringSubmatch(failed.stdout)
+	if rm == nil || !strings.Contains(rm[1], "faults.seed=1") {
+		t.Fatalf("results --failed printed:\n%s%s", failed.stdout, failed.stderr)
+	}
+	again := p2prepl(t, append([]string{"run"}, strings.Fields(rm[1])...)...)
+	if again.code != exitScriptError || !strings.Contains(again.stderr, `property "agreement" violated`) {
+		t.Errorf("the store's reproduce line exited %d:\n%s", again.code, again.stderr)
+	}
 	// Within the protocol's assumptions nothing fails.
 	ok := p2prepl(t, "explore", script, "--runs", "10", "--set", "patience=300", "--out", out, "--quiet")
 	if ok.code != exitOK || !strings.Contains(ok.stdout, "no run broke a property") {
