@@ -17,12 +17,12 @@ import (
 // so that the store's reproduce line (p2prepl results --failed) replays
 // the run alone; its row says how it ended.
 type Results struct {
-	st       *store.Store
-	w        *store.Writer
-	sweepID  int64
-	c      *Config
-	extra  []store.Param
-	sends  int // the sends counted in the unperturbed run
+	st      *store.Store
+	w       *store.Writer
+	sweepID int64
+	c       *Config
+	extra   []store.Param
+	sends   int // the sends counted in the unperturbed run
 }
 
 // OpenResults opens (or creates) the store at path and records the
