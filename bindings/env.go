@@ -100,6 +100,7 @@ type Env struct {
 	runs    []*runState               // simulations inside sim.run / sim.step
 	outputs []io.Closer               // files opened for scripts (traces)
 	runWall time.Duration             // wall time spent inside sim.run / sim.step
+	batch   batch                     // simulations run and expected, for progress
 
 	recorded []Row          // rows given to record()
 	sims     []*Simulation  // every simulation created, for Costs
@@ -116,6 +117,8 @@ type moduleEntry struct {
 type runState struct {
 	sim   *engine.Sim
 	until float64
+	from  float64   // the simulated time the run started at
+	start time.Time // and the wall time
 }
 
 // NewEnv creates a session with the given options.
@@ -378,10 +381,11 @@ func (e *Env) Running() (now, until float64, events uint64, ok bool) {
 }
 
 func (e *Env) enterRun(s *engine.Sim, until float64) func() {
-	r := &runState{sim: s, until: until}
 	start := time.Now()
+	r := &runState{sim: s, until: until, from: s.Now(), start: start}
 	e.mu.Lock()
 	e.runs = append(e.runs, r)
+	e.countRun(s) // see progress.go
 	e.mu.Unlock()
 	return func() {
 		e.mu.Lock()

@@ -422,7 +422,7 @@ func runScript(env *bindings.Env, cfg *config, script *scriptSource, out *progre
 	}()
 
 	thread := env.NewThread(name)
-	stopProgress := out.watch(env.Running)
+	stopProgress := out.watch(env.Progress)
 	exec := env.ExecFile
 	if cfg.interactive {
 		exec = env.ExecFileInteractive // the prompt gets what the script loaded too

@@ -6,10 +6,13 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/chzyer/readline"
+
+	"github.com/p2prepl/p2prepl/bindings"
 )
 
 // Progress line timing: nothing for runs shorter than progressDelay, then
@@ -26,7 +29,8 @@ func isTerminal(w io.Writer) bool {
 }
 
 // progressWriter is the script's stdout. While a long simulation runs it
-// also keeps a progress line on stderr ("t=4200/10000 ms  1.2M events/s"),
+// also keeps a progress line on stderr
+// ("run 3/20  t=4200/10000 ms 42%  ETA 6 s, all 1 min 30 s  1.2M events/s"),
 // which it erases before any output so the two never mix on a terminal.
 type progressWriter struct {
 	mu      sync.Mutex
@@ -68,14 +72,14 @@ func (p *progressWriter) draw(line string) {
 	p.mu.Unlock()
 }
 
-// runningFunc reports the progress of the simulation run in progress,
-// as bindings.Env.Running does.
-type runningFunc func() (now, until float64, events uint64, ok bool)
+// progressFunc reports the progress of the simulation run in progress,
+// as bindings.Env.Progress does.
+type progressFunc func() (bindings.Progress, bool)
 
 // watch shows the progress of running until the returned stop function is
 // called; stop erases the line. It does nothing when the writer is not
 // enabled (stderr is not a terminal, or --quiet).
-func (p *progressWriter) watch(running runningFunc) (stop func()) {
+func (p *progressWriter) watch(running progressFunc) (stop func()) {
 	if !p.enabled {
 		return func() {}
 	}
@@ -94,17 +98,17 @@ func (p *progressWriter) watch(running runningFunc) (stop func()) {
 				return
 			case <-tick.C:
 			}
-			now, until, events, ok := running()
+			pr, ok := running()
 			if !ok {
 				rate.reset()
 				p.clear()
 				continue
 			}
-			perSec := rate.add(time.Now(), events)
+			perSec, simPerSec := rate.add(time.Now(), pr.Events, pr.Now)
 			if time.Since(start) < progressDelay {
 				continue
 			}
-			p.draw(progressLine(now, until, perSec))
+			p.draw(progressLine(pr, perSec, simPerSec))
 		}
 	}()
 	var once sync.Once
@@ -117,17 +121,65 @@ func (p *progressWriter) watch(running runningFunc) (stop func()) {
 	}
 }
 
-// progressLine formats "t=4200/10000 ms  1.2M events/s".
-func progressLine(now, until float64, perSec float64) string {
-	t := "t=" + formatMs(now)
-	if !math.IsInf(until, 0) && !math.IsNaN(until) {
-		t += "/" + formatMs(until)
+// progressLine formats what pr says, with the event rate and the rate
+// simulated time advances at (ms per wall second; < 0 when unknown):
+//
+//	run 3/20  t=4200/10000 ms 42%  ETA 6 s, all 1 min 30 s  1.2M events/s
+//
+// "run 3/20" and the overall ETA need a declared count (expect_runs),
+// the percentage and the ETA a finite until.
+func progressLine(pr bindings.Progress, perSec, simPerSec float64) string {
+	var parts []string
+	if pr.Runs > 0 {
+		parts = append(parts, fmt.Sprintf("run %d/%d", pr.Run, pr.Runs))
+	}
+	t := "t=" + formatMs(pr.Now)
+	finite := !math.IsInf(pr.Until, 0) && !math.IsNaN(pr.Until)
+	if finite {
+		t += "/" + formatMs(pr.Until)
 	}
 	t += " ms"
-	if perSec >= 0 {
-		t += "  " + formatCount(perSec) + " events/s"
+	frac := -1.0 // of this run
+	if finite && pr.Until > pr.From {
+		frac = min(max((pr.Now-pr.From)/(pr.Until-pr.From), 0), 1)
+		t += fmt.Sprintf(" %d%%", int(100*frac))
 	}
-	return t
+	parts = append(parts, t)
+	var eta []string
+	if frac >= 0 && simPerSec > 0 {
+		eta = append(eta, "ETA "+formatETA((pr.Until-pr.Now)/simPerSec))
+	}
+	if pr.Runs > 0 && frac >= 0 && pr.Run <= pr.Runs {
+		done := float64(pr.Run-1) + frac // simulations done, the running one in part
+		if done > 0 {
+			all := pr.BatchWall.Seconds() * (float64(pr.Runs) - done) / done
+			eta = append(eta, "all "+formatETA(all))
+		}
+	}
+	if len(eta) > 0 {
+		parts = append(parts, strings.Join(eta, ", "))
+	}
+	if perSec >= 0 {
+		parts = append(parts, formatCount(perSec)+" events/s")
+	}
+	return strings.Join(parts, "  ")
+}
+
+// formatETA formats a remaining wall time in seconds: "8 s", "2 min 10
+// s", "1 h 5 min", "> 1000 h".
+func formatETA(secs float64) string {
+	if !(secs < 1000*3600) {
+		return "> 1000 h"
+	}
+	s := int(math.Round(max(secs, 0)))
+	switch {
+	case s < 60:
+		return fmt.Sprintf("%d s", s)
+	case s < 3600:
+		return fmt.Sprintf("%d min %d s", s/60, s%60)
+	default:
+		return fmt.Sprintf("%d h %d min", s/3600, s%3600/60)
+	}
 }
 
 // formatMs formats a simulated time in ms compactly.
@@ -158,7 +210,8 @@ func formatCount(x float64) string {
 	}
 }
 
-// rateMeter measures events per second over the last second or so.
+// rateMeter measures events per second, and simulated ms per second,
+// over the last second or so.
 type rateMeter struct {
 	samples []rateSample
 }
@@ -166,24 +219,25 @@ type rateMeter struct {
 type rateSample struct {
 	at     time.Time
 	events uint64
+	now    float64 // simulated time
 }
 
 func (r *rateMeter) reset() { r.samples = r.samples[:0] }
 
-// add records a sample and returns the rate since the oldest kept one,
-// or -1 when there is no rate yet.
-func (r *rateMeter) add(at time.Time, events uint64) float64 {
-	if n := len(r.samples); n > 0 && events < r.samples[n-1].events {
+// add records a sample and returns the event rate and the simulated-time
+// rate since the oldest kept one, or -1, -1 when there are none yet.
+func (r *rateMeter) add(at time.Time, events uint64, now float64) (perSec, simPerSec float64) {
+	if n := len(r.samples); n > 0 && (events < r.samples[n-1].events || now < r.samples[n-1].now) {
 		r.reset() // a different simulation started
 	}
-	r.samples = append(r.samples, rateSample{at, events})
+	r.samples = append(r.samples, rateSample{at, events, now})
 	for len(r.samples) > 2 && at.Sub(r.samples[0].at) > time.Second {
 		r.samples = r.samples[1:]
 	}
 	first := r.samples[0]
 	dt := at.Sub(first.at).Seconds()
 	if dt <= 0 {
-		return -1
+		return -1, -1
 	}
-	return float64(events-first.events) / dt
+	return float64(events-first.events) / dt, (now - first.now) / dt
 }

@@ -279,7 +279,7 @@ func (ev *evaluator) eval(src string) {
 		err    = bindings.CheckSource(replFile, replSource(src))
 	)
 	if err == nil {
-		stopProgress := ev.io.stdout.watch(ev.env.Running)
+		stopProgress := ev.io.stdout.watch(ev.env.Progress)
 		v, isExpr, err = ev.env.ExecREPLChunk(ev.thread, ev.globals, src)
 		stopProgress()
 	}

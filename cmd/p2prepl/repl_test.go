@@ -410,11 +410,24 @@ func TestRunProgressAndInterrupt(t *testing.T) {
 		t.Errorf("interrupted run: exit status %d, want 130", code)
 	}
 
+	// With the runs declared (expect_runs), which one, its percentage
+	// and ETAs for it and for all.
+	s = startSession(t, filepath.Join(t.TempDir(), "history"), "run", "testdata/batch.star")
+	out := s.expect("events/s")
+	if !regexp.MustCompile(`run 1/3  t=[0-9]+/1e\+09 ms 0%  ETA [0-9 hmins>]+, all [0-9 hmins>]+  [0-9.]+[kM]? events/s`).MatchString(out) {
+		t.Errorf("progress line of a declared batch:\n%s", out)
+	}
+	s.send("\x03")
+	s.expect("interrupted at t=")
+	if code := s.waitExit(); code != 130 {
+		t.Errorf("interrupted run: exit status %d, want 130", code)
+	}
+
 	// --quiet: no progress line.
 	s = startSession(t, filepath.Join(t.TempDir(), "history"), "run", "--quiet", "testdata/forever.star")
 	time.Sleep(2600 * time.Millisecond)
 	s.send("\x03")
-	out := s.expect("interrupted")
+	out = s.expect("interrupted")
 	if code := s.waitExit(); code != 130 {
 		t.Errorf("interrupted run: exit status %d, want 130", code)
 	}

@@ -59,16 +59,23 @@ func TestParseConfig(t *testing.T) {
 
 func TestProgressLine(t *testing.T) {
 	for _, tc := range []struct {
-		now, until, rate float64
-		want             string
+		pr            bindings.Progress
+		rate, simRate float64
+		want          string
 	}{
-		{4200, 10000, 1.23e6, "t=4200/10000 ms  1.2M events/s"},
-		{12.5, 50, 950, "t=12.5/50 ms  950 events/s"},
-		{3, 1e12, 12345, "t=3/1e+12 ms  12.3k events/s"},
-		{7, math.Inf(1), -1, "t=7 ms"},
+		{bindings.Progress{Now: 4200, Until: 10000}, 1.23e6, 700, "t=4200/10000 ms 42%  ETA 8 s  1.2M events/s"},
+		{bindings.Progress{From: 5000, Now: 7500, Until: 10000}, 950, 25, "t=7500/10000 ms 50%  ETA 1 min 40 s  950 events/s"},
+		{bindings.Progress{Now: 12.5, Until: 50}, 950, -1, "t=12.5/50 ms 25%  950 events/s"},
+		{bindings.Progress{Now: 3, Until: 1e12}, 12345, 1, "t=3/1e+12 ms 0%  ETA > 1000 h  12.3k events/s"},
+		{bindings.Progress{Now: 7, Until: math.Inf(1)}, -1, 5, "t=7 ms"},
+		// The third of 4 declared runs, half done, after 50 s: 2.5 runs
+		// took 50 s, so 1.5 more take 30 s.
+		{bindings.Progress{Now: 500, Until: 1000, Run: 3, Runs: 4, BatchWall: 50 * time.Second}, 1e5, 50, "run 3/4  t=500/1000 ms 50%  ETA 10 s, all 30 s  100.0k events/s"},
+		{bindings.Progress{Now: 0, Until: 1000, Run: 1, Runs: 4, BatchWall: time.Second}, -1, -1, "run 1/4  t=0/1000 ms 0%"},
+		{bindings.Progress{Now: 10, Until: 1000, Run: 5, Runs: 4, BatchWall: time.Second}, -1, 10, "run 5/4  t=10/1000 ms 1%  ETA 1 min 39 s"},
 	} {
-		if got := progressLine(tc.now, tc.until, tc.rate); got != tc.want {
-			t.Errorf("progressLine(%v, %v, %v) = %q, want %q", tc.now, tc.until, tc.rate, got, tc.want)
+		if got := progressLine(tc.pr, tc.rate, tc.simRate); got != tc.want {
+			t.Errorf("progressLine(%+v, %v, %v) = %q, want %q", tc.pr, tc.rate, tc.simRate, got, tc.want)
 		}
 	}
 }
@@ -76,14 +83,14 @@ func TestProgressLine(t *testing.T) {
 func TestRateMeter(t *testing.T) {
 	var r rateMeter
 	t0 := time.Unix(0, 0)
-	if got := r.add(t0, 0); got != -1 {
-		t.Errorf("first sample: %v, want -1", got)
+	if ev, sim := r.add(t0, 0, 0); ev != -1 || sim != -1 {
+		t.Errorf("first sample: %v, %v, want -1, -1", ev, sim)
 	}
-	if got := r.add(t0.Add(500*time.Millisecond), 1000); got != 2000 {
-		t.Errorf("rate = %v, want 2000", got)
+	if ev, sim := r.add(t0.Add(500*time.Millisecond), 1000, 250); ev != 2000 || sim != 500 {
+		t.Errorf("rates = %v, %v, want 2000, 500", ev, sim)
 	}
-	if got := r.add(t0.Add(time.Second), 100); got != -1 { // a new simulation
-		t.Errorf("after a reset: %v, want -1", got)
+	if ev, _ := r.add(t0.Add(time.Second), 100, 260); ev != -1 { // a new simulation
+		t.Errorf("after a reset: %v, want -1", ev)
 	}
 }
 
