@@ -239,7 +239,7 @@ func rowsOf(t *testing.T, path string) []string {
 		if r.Status != store.OK {
 			t.Errorf("%s: run %d is %s", path, r.ID, r.Status)
 		}
-		out = append(out, fmt.Sprintf("%d %s %v", r.Seed, r.Status, r.Rows))
+		out = append(out, fmt.Sprintf("%s %d %s %v", store.ParamsJSON(r.Params), r.Seed, r.Status, r.Rows))
 	}
 	sort.Strings(out)
 	return out
