@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/p2prepl/p2prepl/bindings"
+	_ "github.com/p2prepl/p2prepl/runner" // sweep() and results() for the sweep_* scripts
 	"github.com/p2prepl/p2prepl/stdlib"
 )
 
