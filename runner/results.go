@@ -200,6 +200,7 @@ func (r *Results) Table() (*table.Table, error) {
 			}
 		}
 	}
+	floats := floatParams(ok)
 	var rows [][]starlark.Value
 	for _, run := range ok {
 		base := make([]starlark.Value, len(cols))
@@ -210,7 +211,7 @@ func (r *Results) Table() (*table.Table, error) {
 		base[1] = starlark.MakeUint64(run.Seed)
 		for _, p := range run.Params {
 			if i := pos[p.Name]; i >= 2 && i < fixed {
-				base[i] = toStarlark(store.ParamValue(p.Value))
+				base[i] = paramValue(p, floats)
 			}
 		}
 		for _, row := range run.Rows {
@@ -232,6 +233,7 @@ func (r *Results) RunsTable() (*table.Table, error) {
 	params := paramNames(r.Runs)
 	cols := append([]string{"run", "seed"}, params...)
 	cols = append(cols, "status", "error_at", "wall_s", "events", "delivered")
+	floats := floatParams(r.Runs)
 	var rows [][]starlark.Value
 	for _, run := range r.sorted() {
 		line := []starlark.Value{starlark.MakeInt64(run.ID), starlark.MakeUint64(run.Seed)}
@@ -241,7 +243,7 @@ func (r *Results) RunsTable() (*table.Table, error) {
 		}
 		for _, p := range params {
 			if v, ok := pv[p]; ok {
-				line = append(line, toStarlark(store.ParamValue(v)))
+				line = append(line, paramValue(store.Param{Name: p, Value: v}, floats))
 			} else {
 				line = append(line, starlark.None)
 			}
@@ -320,6 +322,29 @@ func toF(v any) float64 {
 		return float64(i)
 	}
 	return v.(float64)
+}
+
+// floatParams names the parameters some run gives a non-integer number:
+// their integer values read as floats too (loss 0, 0.1, 0.3 is a float
+// column).
+func floatParams(runs []*store.Run) map[string]bool {
+	m := map[string]bool{}
+	for _, r := range runs {
+		for _, p := range r.Params {
+			if _, ok := store.ParamValue(p.Value).(float64); ok {
+				m[p.Name] = true
+			}
+		}
+	}
+	return m
+}
+
+func paramValue(p store.Param, floats map[string]bool) starlark.Value {
+	v := store.ParamValue(p.Value)
+	if i, ok := v.(int64); ok && floats[p.Name] {
+		return starlark.Float(float64(i))
+	}
+	return toStarlark(v)
 }
 
 func toStarlark(v any) starlark.Value {

@@ -122,6 +122,15 @@ func (sw *Sweep) Run(ctx context.Context) (*Summary, error) {
 		if err != nil {
 			return nil, err
 		}
+		var names []string
+		decl := map[string][]string{}
+		for _, a := range sw.Axes {
+			names = append(names, a.Name)
+			decl[a.Name] = a.Values
+		}
+		if err := st.DeclareParams(names, decl); err != nil {
+			return nil, err
+		}
 		if w, err = st.Writer(); err != nil {
 			return nil, err
 		}

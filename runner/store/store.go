@@ -482,6 +482,21 @@ func mergeType(old, t string) string {
 	return "mixed"
 }
 
+// sqlType declares a new column by its first value, so that tools that
+// go by declared types (DuckDB) read numbers as numbers. SQLite keeps
+// other values too; fromSQL restores ints recorded in a float column.
+func sqlType(typ string) string {
+	switch typ {
+	case "int", "bool":
+		return " INTEGER"
+	case "float":
+		return " REAL"
+	case "string":
+		return " TEXT"
+	}
+	return ""
+}
+
 // sqlValue converts a field value for SQLite (bools as 0/1).
 func sqlValue(v any) any {
 	switch v := v.(type) {
@@ -639,7 +654,7 @@ func (p *putter) ensure(tx *sql.Tx, tbl, name, typ string) (bool, error) {
 			if name == "run_id" || (tbl == "row" && name == "idx") {
 				return false, fmt.Errorf("the name %q is reserved by the results store", name)
 			}
-			if _, err := tx.Exec(`ALTER TABLE ` + tbl + ` ADD COLUMN ` + quote(name)); err != nil {
+			if _, err := tx.Exec(`ALTER TABLE ` + tbl + ` ADD COLUMN ` + quote(name) + sqlType(typ)); err != nil {
 				return false, err
 			}
 			*cols = append(*cols, name)
@@ -790,6 +805,34 @@ func (p *putter) putRun(tx *sql.Tx, r *Run) error {
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// DeclareParams creates the parameter columns of a sweep, in the order of
+// names, before its runs arrive, each typed by all its values (0 and 0.3
+// make a REAL column).
+func (s *Store) DeclareParams(names []string, axes map[string][]string) error {
+	p, err := s.newPutter()
+	if err != nil {
+		return err
+	}
+	return s.wrap2(s.tx(func(tx *sql.Tx) error {
+		changed := false
+		for _, n := range names {
+			typ := ""
+			for _, v := range axes[n] {
+				typ = mergeType(typ, typeOf(ParamValue(v)))
+			}
+			ch, err := p.ensure(tx, "param", n, typ)
+			if err != nil {
+				return fmt.Errorf("parameter %s: %w", n, err)
+			}
+			changed = changed || ch
+		}
+		if changed {
+			return writeViews(tx, p.paramCols, p.rowCols)
+		}
+		return nil
+	}))
 }
 
 // Put stores runs in one transaction, outside any writer (for merging and
@@ -1000,8 +1043,11 @@ func (s *Store) readRows(byID map[int64]*Run) error {
 func fromSQL(v any, typ string) any {
 	switch v := v.(type) {
 	case int64:
-		if typ == "bool" {
+		switch typ {
+		case "bool":
 			return v != 0
+		case "float":
+			return float64(v) // a float column declared INTEGER stores 2.0 as 2
 		}
 		return v
 	case []byte:
