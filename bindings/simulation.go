@@ -316,6 +316,12 @@ there reproduces the original run exactly. Not restored: module globals
 Puts the simulation back in the state sim.checkpoint() saved, in place:
 every peer, service and value the script holds refers to the restored
 state. The checkpoint stays valid for further restores.`, simRestore),
+		api.Method("digest", `sim.digest() -> an int hashing the whole state of the simulation
+
+Everything its future depends on: the clock, pending events, peers,
+counters, message records, random generators (read without drawing) and
+every service instance's attributes and timers. Equal digests mean the
+runs go on identically; compare them across sim.restore or sim.rewind.`, simDigest),
 		api.Method("rewind", `sim.rewind(t) -> None
 
 Goes back to simulated time t (<= now): restores the last automatic

@@ -2,6 +2,7 @@ package bindings
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
 	"sort"
 
@@ -600,4 +601,55 @@ func simRecordTimeline(thread *starlark.Thread, b *starlark.Builtin, args starla
 		return nil, err
 	}
 	return starlark.None, nil
+}
+
+// digest hashes the engine's state (engine.Sim.Digest) and every service
+// instance's Starlark state: its attributes (as printed) and timers.
+func (s *Simulation) digest() uint64 {
+	h := fnv.New64a()
+	fmt.Fprint(h, s.sim.Digest())
+	var inst func(in *Instance)
+	inst = func(in *Instance) {
+		if in == nil {
+			return
+		}
+		names := make([]string, 0, len(in.fields))
+		for k := range in.fields {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		fmt.Fprint(h, in.typ.name, in.tag)
+		for _, k := range names {
+			fmt.Fprint(h, k, "=", in.fields[k].String(), ";")
+		}
+		tags := make([]int64, 0, len(in.timers))
+		for t := range in.timers {
+			tags = append(tags, t)
+		}
+		sort.Slice(tags, func(i, j int) bool { return tags[i] < tags[j] })
+		for _, tag := range tags {
+			t := in.timers[tag]
+			fmt.Fprint(h, tag, t.at, t.every, t.active)
+		}
+	}
+	for _, p := range s.sim.Peers() {
+		for _, svc := range p.Services() {
+			switch x := svc.(type) {
+			case *Instance:
+				inst(x)
+			case *intercepted:
+				inst(x.inner)
+				inst(x.outer)
+			}
+		}
+	}
+	return h.Sum64()
+}
+
+func simDigest(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	s := simOf(b)
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	return starlark.MakeUint64(s.digest()), nil
 }
