@@ -235,3 +235,15 @@ func (q *queue) renumber() {
 	}
 	q.seq = uint32(len(all))
 }
+
+// each calls fn for every pending event, in no particular order.
+func (q *queue) each(fn func(*event)) {
+	for _, k := range q.at[q.head:] {
+		fn(&q.slab[k.slot()])
+	}
+	for j := range q.bkt {
+		for _, k := range q.bkt[j] {
+			fn(&q.slab[k.slot()])
+		}
+	}
+}

@@ -23,6 +23,15 @@ type Config struct {
 	// MaxEvents bounds the events processed over the simulation's life
 	// (0: no bound), so that a runaway script ends with a clear error.
 	MaxEvents uint64
+	// MaxPending bounds the events scheduled at once (0: no bound), so
+	// that a storm of timers or messages ends with an error naming its
+	// sources (StormError) before it takes the machine's memory. The
+	// bound grows to PerPeer events per peer in a larger simulation.
+	MaxPending uint64
+	// MaxStall bounds the events processed in a row at one simulated time
+	// (0: no bound): a handler rescheduling itself at delay 0 never lets
+	// the clock advance. It grows like MaxPending.
+	MaxStall uint64
 	// StrictLinks makes a send to a peer the sender is no longer connected
 	// to (the connection was closed during the run) an error instead of a
 	// message counted as DroppedDisconnected.
@@ -77,6 +86,7 @@ type Sim struct {
 	onDeliver []deliverHook
 	streams   []*rand.PCG // the sources of every Stream, saved by Checkpoint
 
+	stall        uint64 // events processed in a row at time now
 	stop         atomic.Bool
 	progressNow  atomic.Uint64
 	progressEvts atomic.Uint64
@@ -265,6 +275,19 @@ func (s *Sim) publish() {
 	s.progressEvts.Store(s.events)
 }
 
+// PerPeer is how many pending events (and events at one time) per peer
+// the limits allow at least: a 100,000-peer gossip run keeps about one
+// event per peer pending.
+const PerPeer = 16
+
+// limit is a storm limit, grown for a large simulation.
+func (s *Sim) limit(l uint64) uint64 {
+	if l > 0 && uint64(s.npeer)*PerPeer > l {
+		return uint64(s.npeer) * PerPeer
+	}
+	return l
+}
+
 func (s *Sim) step() error {
 	if s.stop.Load() {
 		s.stop.Store(false)
@@ -273,7 +296,22 @@ func (s *Sim) step() error {
 	if s.cfg.MaxEvents > 0 && s.events >= s.cfg.MaxEvents {
 		return fmt.Errorf("%w: %d events processed (raise the limit if the run is meant to be this long)", ErrEventLimit, s.events)
 	}
+	if s.cfg.MaxPending > 0 && uint64(s.q.Len()) > s.cfg.MaxPending {
+		if l := s.limit(s.cfg.MaxPending); uint64(s.q.Len()) > l {
+			return s.storm(ErrPendingLimit, l)
+		}
+	}
+	if s.cfg.MaxStall > 0 && s.stall >= s.cfg.MaxStall && s.q.peekTime() == s.now {
+		if l := s.limit(s.cfg.MaxStall); s.stall >= l {
+			return s.storm(ErrTimeStalled, l)
+		}
+	}
 	t, ev := s.q.pop()
+	if t == s.now {
+		s.stall++
+	} else {
+		s.stall = 0
+	}
 	s.now = t
 	s.events++
 	if s.events&4095 == 0 {

@@ -2,6 +2,7 @@ package services
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/p2prepl/p2prepl/engine"
@@ -36,8 +37,8 @@ func NewProducer() *Producer {
 
 // Check validates the parameters.
 func (pr *Producer) Check() error {
-	if !(pr.Rate > 0) {
-		return fmt.Errorf("producer: rate must be > 0 messages per second (got %g)", pr.Rate)
+	if !(pr.Rate > 0) || math.IsInf(pr.Rate, 1) {
+		return fmt.Errorf("producer: rate must be > 0 messages per second, and finite (got %g)", pr.Rate)
 	}
 	if !(pr.InitDelay >= 0) {
 		return fmt.Errorf("producer: start delay must be >= 0 ms (got %g)", pr.InitDelay)
