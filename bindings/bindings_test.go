@@ -62,7 +62,8 @@ func TestScripts(t *testing.T) {
 // TestErrorMessages runs every testdata/errors/*.star script, which must
 // fail, and compares FormatError's message with the .golden file beside
 // it (go test -run ErrorMessages -update rewrites them). A first line
-// "# options: max_steps=N max_events=N" sets limits.
+// "# options: max_steps=N max_events=N max_pending=N max_stall=N" sets
+// limits.
 func TestErrorMessages(t *testing.T) {
 	files, err := filepath.Glob("testdata/errors/*.star")
 	if err != nil || len(files) == 0 {
@@ -87,6 +88,10 @@ func TestErrorMessages(t *testing.T) {
 						opts.MaxSteps = n
 					case "max_events":
 						opts.MaxEvents = n
+					case "max_pending":
+						opts.MaxPending = n
+					case "max_stall":
+						opts.MaxStall = n
 					default:
 						t.Fatalf("unknown option %q", k)
 					}

@@ -29,6 +29,14 @@ import (
 const (
 	DefaultMaxSteps  = 1_000_000_000 // Starlark steps per top-level exec/eval
 	DefaultMaxEvents = 1_000_000_000 // simulated events per simulation
+	// DefaultMaxPending bounds the events scheduled at once, or
+	// engine.PerPeer per peer if that is more: ten times what the
+	// 100,000-peer gossip benchmark keeps pending (about 106,000), a few
+	// hundred MB, reached by a storm of timers or messages in seconds.
+	DefaultMaxPending = 1_000_000
+	// DefaultMaxStall bounds the events in a row at one simulated time,
+	// grown the same way.
+	DefaultMaxStall = 1_000_000
 )
 
 // Options configure an Env. The zero value is usable: seed 1, no
@@ -60,6 +68,14 @@ type Options struct {
 	// MaxEvents bounds the simulated events of each simulation over its
 	// life (--max-events; 0 means DefaultMaxEvents).
 	MaxEvents uint64
+	// MaxPending bounds the events a simulation has scheduled at once, or
+	// engine.PerPeer per peer if more (--max-pending; 0 means
+	// DefaultMaxPending): a storm of timers or messages ends with an error
+	// naming its busiest sources.
+	MaxPending uint64
+	// MaxStall bounds the events a simulation processes in a row without
+	// its clock advancing (--max-stall; 0 means DefaultMaxStall).
+	MaxStall uint64
 	// Stdout receives print() and help() output (nil means os.Stdout).
 	Stdout io.Writer
 	// Timeline records automatic checkpoints of every simulation as it
@@ -134,6 +150,12 @@ func NewEnv(opts Options) *Env {
 	}
 	if opts.MaxEvents == 0 {
 		opts.MaxEvents = DefaultMaxEvents
+	}
+	if opts.MaxPending == 0 {
+		opts.MaxPending = DefaultMaxPending
+	}
+	if opts.MaxStall == 0 {
+		opts.MaxStall = DefaultMaxStall
 	}
 	seed := opts.Seed
 	if seed == 0 && !opts.SeedSet {

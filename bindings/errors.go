@@ -161,6 +161,22 @@ func fmtFloat(x float64) string {
 	return strconv.FormatFloat(x, 'g', -1, 64)
 }
 
+// fmtValue formats a number a script gave as Starlark writes it: inf,
+// nan, 1000000 (not 1e+06) up to 1e15, 1e+20 beyond.
+func fmtValue(x float64) string {
+	switch {
+	case math.IsInf(x, 1):
+		return "inf"
+	case math.IsInf(x, -1):
+		return "-inf"
+	case math.IsNaN(x):
+		return "nan"
+	case x == math.Trunc(x) && math.Abs(x) < 1e15:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
 // fmtTime formats a simulated time in ms to at most 3 decimals: 1234,
 // 108.898.
 func fmtTime(t float64) string {

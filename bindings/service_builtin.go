@@ -107,6 +107,21 @@ func positiveMs(fn, param string, v float64) error {
 	return nil
 }
 
+// minPeriod is the shortest period of anything that repeats (self.every,
+// round_time, ping_interval, a producer's 1000/rate): 1 µs. Shorter
+// periods flood the queue without letting the clock move, and at large
+// times they fall below the resolution of a float64 clock, where time
+// stops advancing altogether.
+const minPeriod = 0.001
+
+// periodMs checks the period of something that repeats.
+func periodMs(fn, param string, v float64) error {
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < minPeriod {
+		return fmt.Errorf("%s: %s must be a finite number of ms >= %s (1 µs) (got %s): a shorter period floods the event queue without letting simulated time advance", fn, param, fmtValue(minPeriod), fmtFloat(v))
+	}
+	return nil
+}
+
 func optString(fn, param string, v starlark.Value) (string, error) {
 	if v == starlark.None {
 		return "", nil
@@ -166,7 +181,7 @@ func (g *gossipArgs) build(fn string, push, pull bool) (func(*Simulation) (engin
 	}
 	var first dist.Dist
 	if pull {
-		if err := positiveMs(fn, "round_time", float64(g.roundTime)); err != nil {
+		if err := periodMs(fn, "round_time", float64(g.roundTime)); err != nil {
 			return nil, err
 		}
 		if g.firstRound != nil {
@@ -246,7 +261,7 @@ func svcConnManager(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "ping_interval?", &ping, "max_silence?", &silence); err != nil {
 		return nil, err
 	}
-	if err := positiveMs(b.Name(), "ping_interval", float64(ping)); err != nil {
+	if err := periodMs(b.Name(), "ping_interval", float64(ping)); err != nil {
 		return nil, err
 	}
 	if err := positiveMs(b.Name(), "max_silence", float64(silence)); err != nil {
@@ -283,6 +298,9 @@ func svcProducer(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	pay, err := optCallable(b.Name(), "payload", payload)
 	if err != nil {
 		return nil, err
+	}
+	if r := float64(rate); r > 0 && (math.IsInf(r, 0) || 1000/r < minPeriod) {
+		return nil, fmt.Errorf("producer: rate must be at most %s messages per simulated second, one every %s ms (got %s): faster, messages flood the event queue without letting simulated time advance", fmtValue(1000/minPeriod), fmtValue(minPeriod), fmtValue(r))
 	}
 	proto := services.NewProducer()
 	proto.Rate, proto.InitDelay, proto.Size = float64(rate), float64(start), size
@@ -323,6 +341,9 @@ func svcRandomDowntime(thread *starlark.Thread, b *starlark.Builtin, args starla
 		d, err := asDist(b.Name(), []string{"first", "down", "up"}[i], v)
 		if err != nil {
 			return nil, err
+		}
+		if i > 0 && d.Variance() == 0 && math.Abs(d.Mean()) < minPeriod {
+			return nil, fmt.Errorf("random_downtime: %s is always %s ms: a peer's downs and ups must take time (at least %s ms), or it flips forever without the clock advancing", []string{"first", "down", "up"}[i], fmtFloat(d.Mean()), fmtFloat(minPeriod))
 		}
 		*dists[i] = d
 	}

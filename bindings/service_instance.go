@@ -371,8 +371,8 @@ func selfEvery(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if err != nil {
 		return nil, err
 	}
-	if math.IsNaN(every) || math.IsInf(every, 0) || every <= 0 {
-		return nil, fmt.Errorf("self.every: ms must be a finite number > 0 (got %s)", fmtFloat(every))
+	if err := periodMs("self.every", "ms", every); err != nil {
+		return nil, err
 	}
 	delay := every
 	if start != starlark.None {

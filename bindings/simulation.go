@@ -138,7 +138,8 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 		seed = uint64(n)
 	}
 	s := &Simulation{env: e, seed: seed, compat: compat}
-	cfg := engine.Config{Seed: seed, StrictKinds: strict, StrictLinks: strictLinks, MaxEvents: e.opts.MaxEvents}
+	cfg := engine.Config{Seed: seed, StrictKinds: strict, StrictLinks: strictLinks, MaxEvents: e.opts.MaxEvents,
+		MaxPending: e.opts.MaxPending, MaxStall: e.opts.MaxStall}
 	if netV != starlark.None {
 		n, ok := netV.(*Network)
 		if !ok {

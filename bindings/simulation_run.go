@@ -40,6 +40,10 @@ func (s *Simulation) drive(thread *starlark.Thread, fn string, until float64, f 
 		return &InterruptedError{Fn: fn, At: s.sim.Now()}
 	case IsInterruption(err): // Starlark code of a handler was cancelled mid-event
 		return &InterruptedError{Fn: fn, At: s.sim.Now(), Midway: err}
+	case errors.Is(err, engine.ErrPendingLimit):
+		return &LimitError{Msg: err.Error() + " (raise the limit with --max-pending)"}
+	case errors.Is(err, engine.ErrTimeStalled):
+		return &LimitError{Msg: err.Error() + " (raise the limit with --max-stall)"}
 	case errors.Is(err, engine.ErrEventLimit):
 		return &LimitError{Msg: fmt.Sprintf("event limit reached: the simulation processed %d events, the limit, by t=%s ms (raise it with --max-events)", s.sim.Events(), fmtTime(s.sim.Now()))}
 	}
@@ -106,6 +110,9 @@ func simRun(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 		if until, err = floatArg("sim.run", "until", untilV); err != nil {
 			return nil, err
 		}
+		if math.IsInf(until, 0) {
+			return nil, fmt.Errorf("sim.run: until must be a finite time in ms (got %s): services with timers never run out of events, so the run would not end; give the time to stop at (or an event number, until_event = n)", fmtValue(until))
+		}
 		if math.IsNaN(until) || until < s.sim.Now() {
 			return nil, fmt.Errorf("sim.run: until=%s ms is before now (%s ms); the simulation cannot go back in time", fmtFloat(until), fmtFloat(s.sim.Now()))
 		}
@@ -163,6 +170,9 @@ func (s *Simulation) timeArg(fn, param string, v starlark.Value) (float64, error
 	t, err := floatArg(fn, param, v)
 	if err != nil {
 		return 0, err
+	}
+	if math.IsInf(t, 0) {
+		return 0, fmt.Errorf("%s: %s must be a finite time in ms (got %s)", fn, param, fmtValue(t))
 	}
 	if math.IsNaN(t) || t < s.sim.Now() {
 		return 0, fmt.Errorf("%s: %s=%s ms is before now (%s ms)", fn, param, fmtFloat(t), fmtFloat(s.sim.Now()))

@@ -67,6 +67,11 @@ Flags (before or after FILE.star):
   --max-steps N     Starlark execution steps allowed to the script, and to
                     each REPL input (default %d)
   --max-events N    events allowed to each simulation (default %d)
+  --max-pending N   events a simulation may have scheduled at once, or 16
+                    per peer if more (default %d): a storm of timers or
+                    messages stops with its busiest sources named
+  --max-stall N     events a simulation may process in a row without its
+                    clock advancing (default %d, grown like --max-pending)
   --timeout D       wall time allowed to the script (a Go duration: 90s, 10m;
                     default: none)
   --load-path DIR   a directory load() may read modules from, besides the
@@ -93,7 +98,7 @@ in <user config dir>/p2prepl/history.
 
 Exit status: 0 on success, 1 when the script fails, 2 for a bad command
 line, 3 for an internal error (a bug in p2prepl), 130 when interrupted.
-`, bindings.DefaultMaxSteps, bindings.DefaultMaxEvents)
+`, bindings.DefaultMaxSteps, bindings.DefaultMaxEvents, bindings.DefaultMaxPending, bindings.DefaultMaxStall)
 
 func main() {
 	os.Exit(realMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -239,6 +244,8 @@ func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error
 	fs.StringVar(&cfg.opts.OutDir, "out", "", "")
 	fs.Uint64Var(&cfg.opts.MaxSteps, "max-steps", 0, "")
 	fs.Uint64Var(&cfg.opts.MaxEvents, "max-events", 0, "")
+	fs.Uint64Var(&cfg.opts.MaxPending, "max-pending", 0, "")
+	fs.Uint64Var(&cfg.opts.MaxStall, "max-stall", 0, "")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "")
 	fs.DurationVar(&cfg.timeout, "timeout", 0, "")
 	fs.BoolVar(&cfg.interactive, "i", false, "")
