@@ -243,3 +243,26 @@ func shortRepr(v starlark.Value) string {
 	}
 	return s
 }
+
+// LibraryMarkdown renders the library as the README's table: one row per
+// module with the first sentence of its doc and the names it exports (a
+// test keeps the README's copy equal to it).
+func LibraryMarkdown() string {
+	mods, err := Library()
+	if err != nil {
+		return "error: " + err.Error() + "\n"
+	}
+	var sb strings.Builder
+	sb.WriteString("| module | what it is | exports |\n|---|---|---|\n")
+	for _, m := range mods {
+		var names []string
+		for _, mem := range m.Members {
+			if !strings.Contains(mem.Name, ".") {
+				names = append(names, mem.Name)
+			}
+		}
+		_, rel, _ := strings.Cut(m.Path, "/")
+		fmt.Fprintf(&sb, "| `%s` | %s | %s |\n", rel, escape(firstSentence(m.Doc)), codeList(names))
+	}
+	return sb.String()
+}
