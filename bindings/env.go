@@ -76,6 +76,9 @@ type Options struct {
 	// MaxStall bounds the events a simulation processes in a row without
 	// its clock advancing (--max-stall; 0 means DefaultMaxStall).
 	MaxStall uint64
+	// Record makes every simulation keep its history from creation (as
+	// sim.keep_history() does), for a report of the run (p2prepl run --report).
+	Record bool
 	// Stdout receives print() and help() output (nil means os.Stdout).
 	Stdout io.Writer
 	// Timeline records automatic checkpoints of every simulation as it

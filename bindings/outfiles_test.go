@@ -24,7 +24,23 @@ var writers = []struct{ name, ext, src string }{
 sim = simulation(seed = 1, trace = P)
 sim.add_peers(topology.ring(3), services = [gossip()])
 sim.run(until = 10)`},
+	{"simulation(trace_format=shiviz)", ".log", `
+sim = simulation(seed = 1, trace = P, trace_format = "shiviz")
+sim.add_peers(topology.ring(3), services = [gossip()])
+sim.run(until = 10)`},
+	{"sim.spacetime (svg)", ".svg", pictureRun + `sim.spacetime(P)`},
+	{"sim.spacetime (png)", ".png", pictureRun + `sim.spacetime(P)`},
+	{"sim.report", ".html", pictureRun + `sim.report(P)`},
 }
+
+// pictureRun is a small recorded run for the writers of pictures.
+const pictureRun = `
+sim = simulation(seed = 1, network = network(regions = ["eu"], latency = {("eu", "eu"): 2}))
+sim.keep_history()
+sim.add_peers(topology.ring(3), services = [gossip()])
+sim.add_peer(type = "client", connect = 1, services = [producer(rate = 100)])
+sim.run(until = 100)
+`
 
 // TestWritersConfined tries every writer with every hostile path (links
 // out of --out, "..", absolute paths elsewhere): each call must fail with

@@ -143,6 +143,12 @@ and the peer's next inbound message waits. Calls add up:
       peer.busy(dist.norm(1, 0.2) + dist.lognorm(0.49512563, 4.892564, 0.0425785))
       return msg.data["balance"] >= 0`, peerBusy),
 		api.Pure(api.Method("seen", "peer.seen(id) -> True if the peer has accepted a message with this id (or this message's id).", peerSeen)),
+		api.Method("mark", `peer.mark(label) -> None
+
+Annotates the peer's timeline at the current time with label (a decision,
+the start of a round): it shows on the peer's line in sim.spacetime and
+sim.report, and in the trace (a "mark" event). Does nothing unless the
+simulation records its history (sim.keep_history) or writes a trace.`, peerMark),
 	},
 })
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/p2prepl/p2prepl/bindings/api"
 	"github.com/p2prepl/p2prepl/bindings/outfiles"
+	"github.com/p2prepl/p2prepl/bindings/report"
 	"github.com/p2prepl/p2prepl/engine"
 )
 
@@ -45,6 +46,8 @@ type Simulation struct {
 	trace     *os.File
 	tracePath string
 	bound     api.Bound
+
+	checks []report.Check // sim.record_check, for sim.report
 }
 
 var _ starlark.HasAttrs = (*Simulation)(nil)
@@ -86,7 +89,7 @@ func (s *Simulation) call(fn starlark.Value, args starlark.Tuple) (starlark.Valu
 }
 
 func init() {
-	api.Register(api.Function("simulation", `simulation(seed=None, network=None, strict_kinds=False, strict_links=False, trace=None, faults=None, compat=None) -> a new simulation
+	api.Register(api.Function("simulation", `simulation(seed=None, network=None, strict_kinds=False, strict_links=False, trace=None, trace_format="jsonl", faults=None, compat=None) -> a new simulation
 
 seed: the seed of every random draw in the run (default: --seed, or 1).
   An explicit seed wins over --seed.
@@ -105,6 +108,11 @@ trace: a file (under the output directory, --out) to write every message
   ("26_1": peer 26's first message), never numbers: pandas reads "26_1"
   as the number 261 unless told, pd.read_json(path, lines=True,
   dtype={"id": str}); table.read_json(path) reads the trace as a table.
+  "seq" links a receipt or drop to its send; "vc" is the event's vector
+  clock (for simulations of up to 100 peers; p2prepl trace FILE --shiviz
+  computes clocks for any size).
+trace_format: "jsonl", or "shiviz" to write the trace as a ShiViz log
+  (vector clocks always), which opens as a space-time diagram in ShiViz.
 faults: a faults(...) budget: the run is perturbed within it, from the
   seed, and sim.schedule lists what was applied ('p2prepl explore' and
   --budget / --schedule override it).
@@ -119,12 +127,21 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 	e := envOf(thread)
 	var seedV, netV, traceV, faultsV, compatV starlark.Value = starlark.None, starlark.None, starlark.None, starlark.None, starlark.None
 	strict, strictLinks := false, false
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "seed?", &seedV, "network?", &netV, "strict_kinds?", &strict, "strict_links?", &strictLinks, "trace?", &traceV, "faults?", &faultsV, "compat?", &compatV); err != nil {
+	traceFormat := "jsonl"
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "seed?", &seedV, "network?", &netV, "strict_kinds?", &strict, "strict_links?", &strictLinks, "trace?", &traceV, "trace_format?", &traceFormat, "faults?", &faultsV, "compat?", &compatV); err != nil {
 		return nil, err
 	}
 	compat, err := compatArg(compatV)
 	if err != nil {
 		return nil, err
+	}
+	var traceOpts engine.TraceOptions
+	switch traceFormat {
+	case "jsonl":
+	case "shiviz":
+		traceOpts.Format = engine.TraceShiViz
+	default:
+		return nil, fmt.Errorf("simulation: trace_format must be \"jsonl\" or \"shiviz\" (got %q)", traceFormat)
 	}
 	seed := e.seed
 	if seedV != starlark.None {
@@ -159,6 +176,9 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 	if e.opts.Timeline {
 		s.timeline = &timeline{every: rewindEvery}
 	}
+	if e.opts.Record {
+		s.sim.KeepHistory()
+	}
 	s.peerRand = s.sim.Stream("peers")
 	s.topoRand = s.sim.Stream("topology")
 	if traceV != starlark.None {
@@ -173,7 +193,7 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 			return nil, fmt.Errorf("simulation: trace: %w", err)
 		}
 		s.trace, s.tracePath = f, p
-		s.sim.SetTrace(f)
+		s.sim.SetTraceOptions(f, traceOpts)
 		e.mu.Lock()
 		e.outputs = append(e.outputs, traceCloser{s})
 		e.mu.Unlock()
@@ -376,6 +396,10 @@ service(..., paths = [kind]).`, simRecordPaths),
 		api.Pure(api.Method("message_ids", "sim.message_ids() -> the tracked message ids, in creation order.", simMessageIDs)),
 		api.Pure(api.Method("versions", "sim.versions(id) -> the messages created with this id, oldest first (two or more when a producer equivocates).", simVersions)),
 		api.Pure(api.Method("load_series", "sim.load_series() -> per simulated second, struct(second, messages, bytes) of the traffic delivered (p2psimpy's per-second load; not called sim.load because load is a Starlark keyword).", simLoad)),
+		api.Method("keep_history", keepHistoryDoc, simKeepHistory),
+		api.Method("spacetime", spacetimeDoc, simSpacetime),
+		api.Method("report", reportDoc, simReport),
+		api.Method("record_check", recordCheckDoc, simRecordCheck),
 	},
 })
 

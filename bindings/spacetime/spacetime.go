@@ -40,6 +40,9 @@ type Options struct {
 	Width       int      // pixels; 0: 1200
 	MaxPeers    int      // 0: MaxPeers
 	MaxMessages int      // 0: MaxMessages
+	// Fit ends the window early, where the messages begun so far fill
+	// MaxMessages, instead of refusing a window with more.
+	Fit bool
 }
 
 // Color schemes.
@@ -201,6 +204,14 @@ func Build(sim *engine.Sim, o Options) (*Diagram, error) {
 	}
 	sel := selection{h: h, row: row, kinds: kinds, start: start, end: end}
 	arrows, outside := sel.arrows()
+	cut := false
+	if len(arrows) > o.MaxMessages && o.Fit {
+		if t, ok := fitEnd(arrows, o.MaxMessages, h); ok && t > start {
+			end, cut = t, true
+			sel.end = end
+			arrows, outside = sel.arrows()
+		}
+	}
 	if len(arrows) > o.MaxMessages {
 		return nil, tooMany(len(arrows), o.MaxMessages, arrows, h)
 	}
@@ -216,6 +227,9 @@ func Build(sim *engine.Sim, o Options) (*Diagram, error) {
 	d.H = math.Ceil(d.placeLegend(func(int, float64, float64) {}) + legendH/2 + 6)
 	d.Title = "Space-time diagram"
 	d.Caption = caption(len(peers), len(sim.Peers()), len(arrows), outside, start, end, o.ColorBy)
+	if cut {
+		d.Caption += fmt.Sprintf("; cut at t = %s ms to show at most %d messages", ms(end), o.MaxMessages)
+	}
 	return d, nil
 }
 
@@ -306,7 +320,15 @@ func window(sim *engine.Sim, h *engine.History, o Options) (start, end float64, 
 	return start, end, nil
 }
 
-func ms(t float64) string { return engine.FormatTime(t) }
+// ms prints a time for people: whole or to a tenth of a ms when it has
+// more decimals than that.
+func ms(t float64) string {
+	s := engine.FormatTime(t)
+	if i := strings.IndexByte(s, '.'); i >= 0 && len(s)-i > 2 {
+		s = strings.TrimSuffix(strconv.FormatFloat(t, 'f', 1, 64), ".0")
+	}
+	return s
+}
 
 // selection picks the history entries drawn.
 type selection struct {
@@ -351,18 +373,33 @@ func (s *selection) arrows() (out []int, outside int) {
 	return out, outside
 }
 
-func tooMany(n, limit int, arrows []int, h *engine.History) error {
+// fitEnd returns the latest end of the window that keeps at most limit
+// of the arrows (those sent by then); ok is false when even the earliest
+// send time has more.
+func fitEnd(arrows []int, limit int, h *engine.History) (end float64, ok bool) {
 	ts := make([]float64, len(arrows))
 	for i, a := range arrows {
 		ts[i] = h.At(int(h.At(a).Send)).T
 	}
 	sort.Float64s(ts)
-	hint := ""
 	for j := limit - 1; j >= 0; j-- {
 		if ts[j] < ts[limit] {
-			hint = fmt.Sprintf(" (end = %s shows the first %d)", ms(ts[j]), j+1)
-			break
+			return ts[j], true
 		}
+	}
+	return 0, false
+}
+
+func tooMany(n, limit int, arrows []int, h *engine.History) error {
+	hint := ""
+	if end, ok := fitEnd(arrows, limit, h); ok {
+		shown := 0
+		for _, a := range arrows {
+			if h.At(int(h.At(a).Send)).T <= end {
+				shown++
+			}
+		}
+		hint = fmt.Sprintf(" (end = %s shows the first %d)", ms(end), shown)
 	}
 	return fmt.Errorf("%d messages are too many to draw legibly (at most %d): narrow the window with start and end%s, choose kinds = [...], or fewer peers", n, limit, hint)
 }
@@ -415,9 +452,17 @@ func (d *Diagram) layoutArrows(sim *engine.Sim, h *engine.History, arrows []int,
 		d.Legend = append(d.Legend, LegendItem{Color: i, Label: label})
 		return i
 	}
+	// Kinds take the palette's colors in the simulation's order of kinds,
+	// counting only those drawn, so that few kinds get distinct colors.
+	drawn := map[string]bool{}
+	for _, a := range arrows {
+		drawn[h.At(a).Msg.Kind] = true
+	}
 	kindOrder := map[string]int{}
-	for i, k := range sim.Kinds() {
-		kindOrder[k] = i
+	for _, k := range sim.Kinds() {
+		if drawn[k] {
+			kindOrder[k] = len(kindOrder)
+		}
 	}
 	drops := 0
 	for _, a := range arrows {
@@ -425,16 +470,30 @@ func (d *Diagram) layoutArrows(sim *engine.Sim, h *engine.History, arrows []int,
 			drops++
 		}
 	}
+	var brought map[learnKey][]learnt
+	if colorBy == ByVersion {
+		brought = learntAt(sim, rowOf)
+	}
 	for _, a := range arrows {
 		e := h.At(a)
 		se := h.At(int(e.Send))
 		m := e.Msg
 		var ci int
+		extra := ""
 		if colorBy == ByVersion {
-			if v := m.Version(); v >= 0 {
+			v := m.Version()
+			if v < 0 && e.Kind != engine.EntryDropped && e.Kind != engine.EntryRejected {
+				// A message without an id (a pull response) takes the
+				// color of the version it brought, if it brought one.
+				v, extra = carried(brought[learnKey{int(e.Peer), e.T}])
+			}
+			switch {
+			case v >= 0:
 				ci = color("v"+strconv.Itoa(v), "version "+strconv.Itoa(v), versionPalette[v%len(versionPalette)])
-			} else {
-				ci = color("untracked", "untracked (no id)", untracked)
+			case v == several:
+				ci = color("several", "several versions", severalC)
+			default:
+				ci = color("untracked", "no tracked id", untracked)
 			}
 		} else {
 			ci = color("k:"+m.Kind, m.Kind, palette[kindOrder[m.Kind]%len(palette)])
@@ -464,11 +523,67 @@ func (d *Diagram) layoutArrows(sim *engine.Sim, h *engine.History, arrows []int,
 				ar.Label = e.Reason.String()
 			}
 		}
-		ar.Tip = tip(m, se, e)
+		ar.Tip = tip(m, se, e) + extra
 		d.clip(&ar)
 		d.Arrows = append(d.Arrows, ar)
 	}
 	sort.SliceStable(d.Legend, func(i, j int) bool { return d.Legend[i].Label < d.Legend[j].Label })
+}
+
+// learnKey is a peer at a time.
+type learnKey struct {
+	peer int
+	t    float64
+}
+
+// learnt is a message id a peer accepted first, in some version.
+type learnt struct {
+	id      string
+	version int
+}
+
+// learntAt indexes the first receipts of the drawn peers by peer and
+// time: what a message delivered then brought with it (pull gossip
+// carries messages inside its responses, which have no id of their own).
+func learntAt(sim *engine.Sim, rows map[int]int) map[learnKey][]learnt {
+	out := map[learnKey][]learnt{}
+	for _, id := range sim.MessageIDs() {
+		for _, f := range sim.FirstSeen(id) {
+			if _, ok := rows[f.Peer]; ok {
+				k := learnKey{f.Peer, f.T}
+				out[k] = append(out[k], learnt{id, f.Version})
+			}
+		}
+	}
+	return out
+}
+
+// several stands for a message that brought more than one version.
+const several = -2
+
+var severalC = rgb(0xb07aa1)
+
+// carried returns the version a message brought (several, or -1 for
+// none) and a note for its hover details.
+func carried(ls []learnt) (int, string) {
+	if len(ls) == 0 {
+		return -1, ""
+	}
+	v := ls[0].version
+	var b strings.Builder
+	b.WriteString("; brought")
+	for i, l := range ls {
+		if l.version != v {
+			v = several
+		}
+		if i < 8 {
+			fmt.Fprintf(&b, " %s v%d", l.id, l.version)
+		}
+	}
+	if len(ls) > 8 {
+		fmt.Fprintf(&b, " and %d more", len(ls)-8)
+	}
+	return v, b.String()
 }
 
 // clip cuts an arrow to the plot area's time range; x grows along it.
@@ -588,10 +703,22 @@ func (d *Diagram) layoutMarks(h *engine.History, row map[int]int, start, end flo
 		d.Marks = append(d.Marks, Mark{X: x(e.T), Y: d.y(r), Label: label,
 			Tip: fmt.Sprintf("peer %d at %s ms: %s", e.Peer, ms(e.T), label)})
 	}
-	if len(d.Marks) <= 60 {
-		for i := range d.Marks {
-			d.Marks[i].Text = true
+	if len(d.Marks) > 200 {
+		return
+	}
+	// Label the marks that do not run into the previous label on their
+	// line; the rest show theirs on hover.
+	labelEnd := map[float64]float64{}
+	for i := range d.Marks {
+		m := &d.Marks[i]
+		if r := []rune(m.Label); len(r) > 28 {
+			m.Label = string(r[:27]) + "…"
 		}
+		if last, ok := labelEnd[m.Y]; ok && m.X+5 < last+6 {
+			continue
+		}
+		m.Text = true
+		labelEnd[m.Y] = m.X + 5 + float64(len([]rune(m.Label)))*charW*smallFont/fontSize
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -58,6 +59,9 @@ Usage:
   p2prepl explore [flags] FILE.star  search perturbation schedules for a run that
                                    breaks the script's properties, and shrink it
                                    (p2prepl explore --help)
+  p2prepl trace FILE.jsonl --shiviz OUT.log
+                                   convert an event trace (simulation(trace = ...))
+                                   to a ShiViz log, with vector clocks
 
 Flags (before or after FILE.star):
   --seed N          seed of every simulation whose script sets none (default 1)
@@ -83,6 +87,9 @@ Flags (before or after FILE.star):
                     delay=80,drop=2,crash=1,partition=1x500,strategy=pct
                     (the keys of faults(); replaces the script's faults=)
   --schedule F.json replay a schedule saved by 'p2prepl explore' exactly
+  --report FILE     write the run's one-page HTML report to FILE (under --out)
+                    when the script ends, even if it fails: every simulation
+                    keeps its history, the last one created is reported
   -i                after the script, open the REPL with its globals
   -h, --help        show this help
 
@@ -130,6 +137,8 @@ var dispatch = func(args []string, stdin io.ReadCloser, stdout, stderr io.Writer
 			return resultsCommand(args[1:], stdout, stderr)
 		case "explore":
 			return exploreCommand(args[1:], stdout, stderr)
+		case "trace":
+			return traceCommand(args[1:], stdin, stdout, stderr)
 		}
 	}
 	return runCommand(args, false, stdin, stdout, stderr)
@@ -164,6 +173,7 @@ type config struct {
 	quiet       bool
 	timeout     time.Duration
 	results     string // --results FILE
+	report      string // --report: the HTML report to write after the script
 	opts        bindings.Options
 }
 
@@ -253,6 +263,7 @@ func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error
 	fs.StringVar(&cfg.budget, "budget", "", "")
 	fs.StringVar(&cfg.schedule, "schedule", "", "")
 	fs.Var((*dirList)(&cfg.opts.LoadPath), "load-path", "")
+	fs.StringVar(&cfg.report, "report", "", "")
 
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -326,6 +337,15 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 	if err != nil {
 		return usageError(stderr, err)
 	}
+	if cfg.report != "" {
+		if cfg.file == "" {
+			return usageError(stderr, errors.New("--report needs a script: p2prepl run --report out.html FILE.star"))
+		}
+		if ext := strings.ToLower(filepath.Ext(cfg.report)); ext != ".html" && ext != ".htm" {
+			return usageError(stderr, fmt.Errorf("--report %s: want a file name ending in .html", cfg.report))
+		}
+		cfg.opts.Record = true
+	}
 	// The script is read before anything starts: a missing file, a
 	// directory or a named pipe is a bad command line, -i or not.
 	var script *scriptSource
@@ -357,6 +377,20 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 		var runErr error
 		start := time.Now()
 		globals, status, runErr = runScript(env, cfg, script, out, stderr)
+		if cfg.report != "" {
+			failure := ""
+			if runErr != nil {
+				failure = bindings.FormatError(runErr)
+			}
+			if err := env.WriteReport(cfg.report, scriptTitle(cfg.file), failure); err != nil {
+				fmt.Fprintf(stderr, "p2prepl: %v\n", err)
+				if status == exitOK {
+					status = exitScriptError
+				}
+			} else {
+				fmt.Fprintf(stderr, "p2prepl: wrote the report %s\n", reportPath(cfg))
+			}
+		}
 		if cfg.results != "" {
 			if err := writeRunResults(env, cfg, runErr, time.Since(start), stderr); err != nil {
 				fmt.Fprintf(stderr, "p2prepl: --results: %v\n", err)
