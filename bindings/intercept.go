@@ -27,8 +27,9 @@ target of peer.gossip / peer.broadcast that svc makes (to: the peer id;
 msg: the message as svc gave it, a received one to forward included).
 What fn sends goes out as it is; so fn decides: pass it on
 (self.peer.send(to, msg)), send something else, send it later
-(self.after), or drop it. self.inner is svc's instance. Both services get
-the messages of their kinds, by first; both start, by first.
+(self.after), or drop it. by's on_receive(self, msg), if any, sees every
+message svc is about to handle, first. self.inner is svc's instance. Both
+services get the messages of their kinds, by first; both start, by first.
 
   def _silent_send(self, to, msg):
       pass                                      # drops everything
@@ -106,6 +107,11 @@ func (w *intercepted) Start(p *engine.Peer) error {
 }
 
 func (w *intercepted) Handle(p *engine.Peer, d *engine.Delivery) error {
+	if fn := w.outer.typ.onReceive; fn != nil && w.inner.handles(d.Msg.Kind) {
+		if err := w.outer.call(fn, starlark.Tuple{w.outer, w.outer.s.received(p, d)}); err != nil || p.Crashed() {
+			return err
+		}
+	}
 	if err := w.outer.Handle(p, d); err != nil || p.Crashed() {
 		return err
 	}

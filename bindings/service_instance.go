@@ -155,6 +155,16 @@ func (s *Simulation) stopped() error {
 	return nil
 }
 
+// handles reports whether the instance's service has a handler for kind.
+func (in *Instance) handles(kind string) bool {
+	for i := range in.typ.handlers {
+		if in.typ.handlers[i].kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
 func (in *Instance) Handle(p *engine.Peer, d *engine.Delivery) error {
 	kind := d.Msg.Kind
 	for i := range in.typ.handlers {

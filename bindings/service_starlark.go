@@ -20,6 +20,7 @@ type ServiceType struct {
 	onOnline  starlark.Callable
 	onOffline starlark.Callable
 	onSend    starlark.Callable // as an interceptor: fn(self, to, msg), see intercept()
+	onReceive starlark.Callable // as an interceptor: fn(self, msg) before the intercepted service gets msg
 	handlers  []kindHandler
 	kinds     []string
 	paths     []string // kinds whose paths the engine records for it
@@ -208,7 +209,38 @@ var serviceSpecType = api.NewType(&api.Type[*ServiceSpec]{
 			return starlark.None, nil
 		}),
 	},
+	Methods: []api.Builtin{
+		api.Method("replace", `svc.replace(**changes) -> a copy of the service with some parameters changed
+
+For a service written in Starlark: my_svc(rate = 3).replace(rate = 5) is
+my_svc(rate = 5). Useful to derive a variant of a service handed to you
+(the adversaries of stdlib/adversaries.star run a twin of a protocol with
+another input).`, serviceReplace),
+	},
 })
+
+func serviceReplace(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	sp := b.Receiver().(*ServiceSpec)
+	if len(args) > 0 {
+		return nil, fmt.Errorf("svc.replace: give the changes as keyword arguments (svc.replace(rate = 5))")
+	}
+	if sp.typ == nil {
+		return nil, fmt.Errorf("svc.replace: %s is built in or intercepted; only a service written in Starlark can be reconfigured this way", sp)
+	}
+	changed := map[string]bool{}
+	for _, kv := range kwargs {
+		changed[string(kv[0].(starlark.String))] = true
+	}
+	var all []starlark.Tuple
+	for _, k := range sp.given {
+		if !changed[k] {
+			v, _ := sp.config.Attr(k)
+			all = append(all, starlark.Tuple{starlark.String(k), v})
+		}
+	}
+	all = append(all, kwargs...)
+	return sp.typ.configure(all)
+}
 
 func (sp *ServiceSpec) Attr(name string) (starlark.Value, error) {
 	return serviceSpecType.Attr(sp, name, nil)
@@ -250,14 +282,15 @@ func (sp *ServiceSpec) starlarkInstance(s *Simulation) (*Instance, error) {
 }
 
 func init() {
-	api.Register(api.Function("service", `service(name, on_start=None, on_message={}, on_online=None, on_offline=None, defaults={}, doc="", paths=None, on_send=None) -> a service type
+	api.Register(api.Function("service", `service(name, on_start=None, on_message={}, on_online=None, on_offline=None, defaults={}, doc="", paths=None, on_send=None, on_receive=None) -> a service type
 
 Defines a service written in Starlark. Each peer given it (services=[...])
 gets its own instance, passed as self to every function:
   on_start(self)           when the peer is added (set state and timers)
   on_message[kind](self, msg)  for each accepted message of that kind
   on_offline(self), on_online(self)  when the peer goes down / comes back
-  on_send(self, to, msg)   only as an interceptor: see intercept()
+  on_send(self, to, msg), on_receive(self, msg)  only as an interceptor:
+                           see intercept()
 paths: message kinds (or True: every kind of on_message) whose paths the
 engine records, so that msg.path lists the peers that sent and forwarded
 each copy (authenticated relaying, signature chains).
@@ -291,10 +324,10 @@ func optCallable(fn, param string, v starlark.Value) (starlark.Callable, error) 
 func builtinService(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var name, docText string
 	var onStart, onOnline, onOffline starlark.Value = starlark.None, starlark.None, starlark.None
-	var onMessage, defaults, paths, onSend starlark.Value = starlark.None, starlark.None, starlark.None, starlark.None
+	var onMessage, defaults, paths, onSend, onReceive starlark.Value = starlark.None, starlark.None, starlark.None, starlark.None, starlark.None
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "on_start?", &onStart, "on_message?", &onMessage,
 		"on_online?", &onOnline, "on_offline?", &onOffline, "defaults?", &defaults, "doc?", &docText,
-		"paths?", &paths, "on_send?", &onSend); err != nil {
+		"paths?", &paths, "on_send?", &onSend, "on_receive?", &onReceive); err != nil {
 		return nil, err
 	}
 	if name == "" {
@@ -312,6 +345,9 @@ func builtinService(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 		return nil, err
 	}
 	if t.onSend, err = optCallable("service", "on_send", onSend); err != nil {
+		return nil, err
+	}
+	if t.onReceive, err = optCallable("service", "on_receive", onReceive); err != nil {
 		return nil, err
 	}
 	if onMessage != starlark.None {
