@@ -339,7 +339,7 @@ help()
 	if strings.Contains(got, "no documentation") {
 		t.Errorf("help printed 'no documentation':\n%s", got)
 	}
-	for _, want := range []string{"sim.run(until=None, until_event=None)", "peer.send(to, msg)", "documented()\n\nMy doc.", "service S\n\nService doc.", "Builtins (help(NAME) for more):", "dist.norm(loc=0, scale=1)"} {
+	for _, want := range []string{"sim.run(until=None, until_event=None, catch=False)", "peer.send(to, msg)", "documented()\n\nMy doc.", "service S\n\nService doc.", "Builtins (help(NAME) for more):", "dist.norm(loc=0, scale=1)"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("help output lacks %q", want)
 		}

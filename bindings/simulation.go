@@ -310,7 +310,7 @@ the given peers or ids.`, simAddPeer),
 		api.Pure(api.Method("peers_of", "sim.peers_of(type) -> the peers of that type, in id order.", simPeersOf)),
 		api.Method("connect", "sim.connect(a, b) -> None; connects two peers (or ids).", simConnect),
 		api.Method("disconnect", "sim.disconnect(a, b) -> None; disconnects two peers (or ids), if connected.", simDisconnect),
-		api.Method("run", `sim.run(until=None, until_event=None) -> None
+		api.Method("run", `sim.run(until=None, until_event=None, catch=False) -> None, or the error caught
 
 Runs the simulation up to simulated time until (ms), handling every event
 before it; the clock then reads until. Events at exactly until run in the
@@ -318,7 +318,10 @@ next call, as with SimPy's run(until): a producer ticking every 200 ms
 from 0 makes 5 messages in sim.run(until = 1000), not 6. Call it again to
 carry on (sim.run(until = sim.now + 1000)). A handler error stops the run at the
 time it happened, naming the time and peer; so do Ctrl-C (the simulation
-stays usable) and the event limit (--max-events).
+stays usable) and the event limit (--max-events). With catch = True a
+handler, validate function or sim.at callback that fails returns its
+error message instead (the run stops there, the script goes on): for
+experiments that count failed runs, e.g. under adversaries.
 
 until_event=n stops right after the n-th event of the simulation's life
 (sim.events reads n then), or earlier at until; the clock then stays at

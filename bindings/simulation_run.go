@@ -98,7 +98,8 @@ func (e *LimitError) Error() string { return e.Msg }
 func simRun(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	s := simOf(b)
 	var untilV, eventV starlark.Value = starlark.None, starlark.None
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "until?", &untilV, "until_event?", &eventV); err != nil {
+	catch := false
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "until?", &untilV, "until_event?", &eventV, "catch?", &catch); err != nil {
 		return nil, err
 	}
 	if untilV == starlark.None && eventV == starlark.None {
@@ -116,6 +117,14 @@ func simRun(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 		if math.IsNaN(until) || until < s.sim.Now() {
 			return nil, fmt.Errorf("sim.run: until=%s ms is before now (%s ms); the simulation cannot go back in time", fmtFloat(until), fmtFloat(s.sim.Now()))
 		}
+	}
+	// caught is a handler's failure returned as a string (catch = True).
+	caught := func(err error) (starlark.Value, error) {
+		var re *engine.RunError
+		if catch && errors.As(err, &re) && !IsInterruption(err) {
+			return starlark.String(err.Error()), nil
+		}
+		return nil, err
 	}
 	if eventV != starlark.None {
 		var n int64
@@ -135,7 +144,7 @@ func simRun(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 			return err
 		})
 		if err != nil {
-			return nil, err
+			return caught(err)
 		}
 		return starlark.None, nil
 	}
@@ -144,7 +153,7 @@ func simRun(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 		run = func() error { return s.runTimeline(until) }
 	}
 	if err := s.drive(thread, "sim.run", until, run); err != nil {
-		return nil, err
+		return caught(err)
 	}
 	return starlark.None, nil
 }
