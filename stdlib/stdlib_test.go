@@ -25,6 +25,7 @@ func TestModules(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".star"), func(t *testing.T) {
+			t.Parallel()
 			var out bytes.Buffer
 			env := bindings.NewEnv(bindings.Options{Seed: 1, OutDir: t.TempDir(), Stdout: &out})
 			env.SetStdlib(stdlib.FS)
