@@ -488,8 +488,35 @@ func (e *Env) load(thread *starlark.Thread, module string) (starlark.StringDict,
 	}
 	child := e.NewThread("load " + module)
 	defer e.begin(child)()
-	globals, err := starlark.ExecFileOptions(FileOptions(), child, key, src, e.predeclared)
+	var globals starlark.StringDict
+	if strings.HasPrefix(key, "@stdlib/") {
+		globals, err = e.execStdlib(child, key, src)
+	} else {
+		globals, err = starlark.ExecFileOptions(FileOptions(), child, key, src, e.predeclared)
+	}
 	e.modules[key] = &moduleEntry{globals, err}
+	return globals, err
+}
+
+// stdlibPrograms caches the compiled standard library modules of every
+// Env, keyed by name and source: a sweep starts thousands of Envs, and
+// compiling the consensus modules costs milliseconds each time. A compiled
+// program is immutable; each Env still executes it, so no module state is
+// shared between runs.
+var stdlibPrograms sync.Map // string (key + NUL + source) -> *starlark.Program
+
+func (e *Env) execStdlib(thread *starlark.Thread, key string, src []byte) (starlark.StringDict, error) {
+	ck := key + "\x00" + string(src)
+	prog, _ := stdlibPrograms.Load(ck)
+	if prog == nil {
+		_, p, err := starlark.SourceProgramOptions(FileOptions(), key, src, e.predeclared.Has)
+		if err != nil {
+			return nil, err
+		}
+		prog, _ = stdlibPrograms.LoadOrStore(ck, p)
+	}
+	globals, err := prog.(*starlark.Program).Init(thread, e.predeclared)
+	globals.Freeze()
 	return globals, err
 }
 

@@ -348,3 +348,27 @@ help()
 		t.Errorf("api.Names has only %d names", n)
 	}
 }
+
+// Standard library modules are compiled once for every Env but executed
+// by each: their globals (here a mutable list, frozen after loading) are
+// never shared between Envs, so runs of a sweep stay independent.
+func TestStdlibCompiledOnceExecutedPerEnv(t *testing.T) {
+	lib := fstest.MapFS{"state.star": {Data: []byte("counts = [random.randint(0, 1 << 30)]\ndef get():\n    return counts\n")}}
+	var got []starlark.Value
+	for seed := uint64(1); seed <= 2; seed++ {
+		e := NewEnv(Options{Seed: seed, SeedSet: true})
+		e.SetStdlib(lib)
+		g, err := e.ExecFile(e.NewThread("t"), "t.star", `load("@stdlib/state.star", "get")
+x = get()`)
+		if err != nil {
+			t.Fatal(FormatError(err))
+		}
+		got = append(got, g["x"])
+	}
+	if got[0] == got[1] {
+		t.Fatalf("two Envs share the module's list %v", got[0])
+	}
+	if eq, _ := starlark.Equal(got[0], got[1]); eq {
+		t.Errorf("the module ran with one seed for both Envs: %v", got[0])
+	}
+}

@@ -44,7 +44,20 @@ func BenchmarkSweepS1(b *testing.B) {
 // script loaded and run, its row stored) over 1,000 runs of a trivial
 // script on one worker: ms/run should stay at most 5.
 func BenchmarkOverhead(b *testing.B) {
-	script := NewScript("trivial.star", []byte("record(x = param(\"seed\", 0), y = 2.5, ok = True)\n"))
+	b.Run("trivial", func(b *testing.B) {
+		overhead(b, NewScript("trivial.star", []byte("record(x = param(\"seed\", 0), y = 2.5, ok = True)\n")))
+	})
+	// The same with the consensus modules of the standard library loaded
+	// (compiled once per process, executed per run).
+	b.Run("stdlib", func(b *testing.B) {
+		overhead(b, NewScript("stdlib.star", []byte(`load("@stdlib/consensus/ben_or.star", "ben_or")
+load("@stdlib/consensus/experiment.star", "conflict_run")
+record(x = param("seed", 0))
+`)))
+	})
+}
+
+func overhead(b *testing.B, script *Script) {
 	for i := 0; i < b.N; i++ {
 		dir := b.TempDir()
 		sw := &Sweep{
