@@ -175,7 +175,7 @@ func paramNames(runs []*store.Run) []string {
 // view.
 func (r *Results) Table() (*table.Table, error) {
 	var ok []*store.Run
-	for _, run := range r.sorted() {
+	for _, run := range r.Sorted() {
 		if run.Status == store.OK {
 			ok = append(ok, run)
 		}
@@ -235,7 +235,7 @@ func (r *Results) RunsTable() (*table.Table, error) {
 	cols = append(cols, "status", "error_at", "wall_s", "events", "delivered")
 	floats := floatParams(r.Runs)
 	var rows [][]starlark.Value
-	for _, run := range r.sorted() {
+	for _, run := range r.Sorted() {
 		line := []starlark.Value{starlark.MakeInt64(run.ID), starlark.MakeUint64(run.Seed)}
 		pv := map[string]string{}
 		for _, p := range run.Params {
@@ -255,9 +255,9 @@ func (r *Results) RunsTable() (*table.Table, error) {
 	return table.New(cols, rows)
 }
 
-// sorted returns the runs ordered by their parameters (numbers by value)
-// and seed, as a grid lists them.
-func (r *Results) sorted() []*store.Run {
+// Sorted returns the runs ordered by their parameters (numbers by value)
+// and seed, as a grid lists them, whatever order they finished in.
+func (r *Results) Sorted() []*store.Run {
 	names := paramNames(r.Runs)
 	runs := append([]*store.Run(nil), r.Runs...)
 	vals := make(map[*store.Run][]any, len(runs))

@@ -137,7 +137,7 @@ func summaryLine(path string, res *runner.Results) string {
 // and the command that reproduces it.
 func printFailed(w io.Writer, res *runner.Results) {
 	n := 0
-	for _, r := range res.Runs {
+	for _, r := range res.Sorted() {
 		if r.Status == store.OK {
 			continue
 		}
