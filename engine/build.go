@@ -35,6 +35,9 @@ func (s *Sim) AddGraphNodes(g *topology.Graph, nodes []int, spec func(id int) (P
 			}
 			added[id] = true
 		}
+		if id < 0 || id > MaxPeerID {
+			return nil, fmt.Errorf("topology node %d: peer ids must be between 0 and %d, and node ids become peer ids", id, MaxPeerID)
+		}
 		if s.Peer(id) != nil {
 			return nil, fmt.Errorf("topology node %d: a peer with that id already exists (relabel the topology or add it to a new simulation)", id)
 		}

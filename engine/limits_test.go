@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/p2prepl/p2prepl/engine"
+	"github.com/p2prepl/p2prepl/engine/topology"
 )
 
 // spawner sets one timer at start; each firing sets `fanout` more, delay
@@ -83,5 +84,25 @@ func TestStall(t *testing.T) {
 	}
 	if err := s.Run(10); err != nil {
 		t.Errorf("499 events at one time: %v", err)
+	}
+}
+
+// TestPeerIDRange: peer ids index a table, so they are bounded; a graph
+// node -1 is an error, not the next free id (NoPeer is -1).
+func TestPeerIDRange(t *testing.T) {
+	s := engine.New(engine.Config{})
+	if _, err := s.AddPeer(engine.PeerSpec{ID: engine.MaxPeerID + 1}); err == nil {
+		t.Error("a peer id above MaxPeerID was accepted")
+	}
+	if _, err := s.AddPeer(engine.PeerSpec{ID: engine.MaxPeerID}); err != nil {
+		t.Errorf("the largest peer id: %v", err)
+	}
+	g, err := topology.FromEdges([]topology.Edge{{A: -1, B: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = engine.New(engine.Config{}).AddGraph(g, func(id int) (engine.PeerSpec, error) { return engine.PeerSpec{ID: id}, nil })
+	if err == nil || !strings.Contains(err.Error(), "topology node -1: peer ids must be between 0 and") {
+		t.Errorf("node -1: %v", err)
 	}
 }

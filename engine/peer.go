@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 	"math"
+
+	"github.com/p2prepl/p2prepl/engine/topology"
 )
 
 // NoPeer stands for "no peer" where a peer id is optional.
@@ -130,6 +132,10 @@ func msPerByte(bps float64) float64 {
 	return 8000 / bps
 }
 
+// MaxPeerID is the largest peer id: peers live in a table indexed by id,
+// so an id costs memory whether or not the ids below it are used.
+const MaxPeerID = topology.MaxNodes - 1
+
 // AddPeer adds a peer and schedules the start of its services at the
 // current time.
 func (s *Sim) AddPeer(spec PeerSpec) (*Peer, error) {
@@ -140,8 +146,8 @@ func (s *Sim) AddPeer(spec PeerSpec) (*Peer, error) {
 			id = 1 // peer ids start at 1, like the notebooks'
 		}
 	}
-	if id < 0 || id > math.MaxInt32-1 {
-		return nil, fmt.Errorf("peer id must be >= 0 (got %d)", id)
+	if id < 0 || id > MaxPeerID {
+		return nil, fmt.Errorf("peer id must be between 0 and %d (got %d)", MaxPeerID, id)
 	}
 	if s.Peer(id) != nil {
 		return nil, fmt.Errorf("a peer with id %d already exists", id)

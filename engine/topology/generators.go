@@ -12,6 +12,16 @@ import (
 	"gonum.org/v1/gonum/graph/graphs/gen"
 )
 
+// MaxNodes and MaxEdges bound the graphs the generators build and the
+// node ids a graph may hold, so that a mistyped size (n = 10**9) is an
+// error at once rather than tens of GB of memory: 16.7 million nodes, 134
+// million edges (2 GB of edges). Simulations of that size need more
+// memory than any default limit anyway.
+const (
+	MaxNodes = 1 << 24
+	MaxEdges = 1 << 27
+)
+
 // checkCommon validates the arguments every random generator shares.
 func checkCommon(name string, n int, r *rand.Rand) error {
 	if r == nil {
@@ -19,6 +29,17 @@ func checkCommon(name string, n int, r *rand.Rand) error {
 	}
 	if n < 1 {
 		return fmt.Errorf("%s: n must be >= 1 (got %d)", name, n)
+	}
+	if n > MaxNodes {
+		return fmt.Errorf("%s: n=%d is more than the %d nodes a graph may have", name, n, MaxNodes)
+	}
+	return nil
+}
+
+// checkEdges refuses a graph expected to have more than MaxEdges edges.
+func checkEdges(name string, edges float64) error {
+	if edges > MaxEdges {
+		return fmt.Errorf("%s: the graph would have about %.0f edges, more than the %d a graph may have; choose a sparser graph", name, edges, MaxEdges)
 	}
 	return nil
 }
@@ -126,11 +147,14 @@ func ErdosRenyi(n int, p float64, r *rand.Rand) (*Graph, error) {
 	if err := checkProb(name, "p", p); err != nil {
 		return nil, err
 	}
+	expect := p * float64(n) * float64(n-1) / 2
+	if err := checkEdges(name, expect); err != nil {
+		return nil, err
+	}
 	if p == 1 {
 		// Gnp handles p = 1 through log(0) = -Inf arithmetic; be explicit.
 		return Complete(n), nil
 	}
-	expect := p * float64(n) * float64(n-1) / 2
 	rec := &edgeRecorder{
 		slab:  make([]recNode, 0, n),
 		edges: make([]Edge, 0, int(min(expect+4*math.Sqrt(expect)+8, 1<<24))),
@@ -159,6 +183,9 @@ func BarabasiAlbert(n, m int, r *rand.Rand) (*Graph, error) {
 	}
 	if m < 1 || m >= n {
 		return nil, fmt.Errorf("%s: need 1 <= m < n (got n=%d, m=%d)", name, n, m)
+	}
+	if err := checkEdges(name, float64(m)*float64(n-m)); err != nil {
+		return nil, err
 	}
 	edges := make([]Edge, 0, m*(n-m))
 	// ends holds both ends of every edge so far: a uniform pick from it is
@@ -209,6 +236,9 @@ func WattsStrogatz(n, k int, beta float64, r *rand.Rand) (*Graph, error) {
 	}
 	if k < 2 || k >= n {
 		return nil, fmt.Errorf("%s: need 2 <= k < n (got n=%d, k=%d)", name, n, k)
+	}
+	if err := checkEdges(name, float64(n)*float64(k)/2); err != nil {
+		return nil, err
 	}
 	if err := checkProb(name, "beta", beta); err != nil {
 		return nil, err
@@ -276,6 +306,9 @@ func AttachClients(g *Graph, clients, k int, r *rand.Rand) (*Graph, []int, error
 	}
 	if clients < 0 {
 		return nil, nil, fmt.Errorf("%s: clients must be >= 0 (got %d)", name, clients)
+	}
+	if clients > MaxNodes {
+		return nil, nil, fmt.Errorf("%s: clients=%d is more than the %d nodes a graph may have", name, clients, MaxNodes)
 	}
 	n := g.N()
 	if k < 1 || k > n {

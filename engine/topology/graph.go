@@ -138,11 +138,24 @@ func seqNodes(n int) []int {
 // typically isolated ones; nodes that are also edge ends are fine.
 func FromEdges(edges []Edge, nodes ...int) (*Graph, error) {
 	es := make([]Edge, len(edges))
+	if len(edges) > MaxEdges {
+		return nil, fmt.Errorf("from_edges: %d edges, more than the %d a graph may have", len(edges), MaxEdges)
+	}
 	for i, e := range edges {
 		if e.A == e.B {
 			return nil, fmt.Errorf("from_edges: edge %d is a self loop on node %d", i, e.A)
 		}
+		for _, x := range []int{e.A, e.B} {
+			if x <= -MaxNodes || x >= MaxNodes {
+				return nil, fmt.Errorf("from_edges: edge %d (%d, %d): node id %d is out of range (at most %d in size)", i, e.A, e.B, x, MaxNodes-1)
+			}
+		}
 		es[i] = e.normal()
+	}
+	for _, x := range nodes {
+		if x <= -MaxNodes || x >= MaxNodes {
+			return nil, fmt.Errorf("from_edges: node id %d is out of range (at most %d in size)", x, MaxNodes-1)
+		}
 	}
 	return makeGraph(slices.Clone(nodes), es), nil
 }

@@ -2,7 +2,6 @@ package topology
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
 )
@@ -32,11 +31,11 @@ func RandomRegular(n, d int, r *rand.Rand) (*Graph, error) {
 	if err := checkCommon(name, n, r); err != nil {
 		return nil, err
 	}
-	if n > math.MaxInt32 {
-		return nil, fmt.Errorf("%s: n too large (got %d)", name, n)
-	}
 	if d < 0 || d >= n {
 		return nil, fmt.Errorf("%s: need 0 <= d < n (got n=%d, d=%d)", name, n, d)
+	}
+	if err := checkEdges(name, float64(n)*float64(d)/2); err != nil {
+		return nil, err
 	}
 	if n%2 == 1 && d%2 == 1 {
 		return nil, fmt.Errorf("%s: n*d must be even (n=%d, d=%d)", name, n, d)
