@@ -246,21 +246,94 @@ func (m *Message) bind(s *Simulation, from int) (*engine.Message, error) {
 
 var jsonEncode = json.Module.Members["encode"]
 
-// payloadSize is the length of a payload's JSON form (its str() form when
-// it has no JSON form), 0 for None.
-func payloadSize(thread *starlark.Thread, v starlark.Value) int {
+// payloadSize is the size rule of a message's data: the length of its
+// JSON form (json.encode), 0 for None. A value JSON cannot encode (a
+// function, a peer, a message) counts as its str() in quotes, inside
+// lists, tuples and dicts laid out as JSON; data that contains itself (a
+// list appended to itself) has no size and is an error, as is data
+// nested deeper than maxPayloadDepth.
+func payloadSize(thread *starlark.Thread, v starlark.Value) (int, error) {
 	if v == starlark.None {
-		return 0
+		return 0, nil
 	}
 	if s, ok := v.(starlark.String); ok {
-		return len(s) + 2
+		return len(s) + 2, nil
 	}
 	if r, err := starlark.Call(thread, jsonEncode, starlark.Tuple{v}, nil); err == nil {
 		if s, ok := r.(starlark.String); ok {
-			return len(s)
+			return len(s), nil
 		}
 	}
-	return len(v.String())
+	return walkSize(thread, v, map[starlark.Value]bool{}, 0)
+}
+
+const maxPayloadDepth = 1000
+
+func walkSize(thread *starlark.Thread, v starlark.Value, open map[starlark.Value]bool, depth int) (int, error) {
+	if depth > maxPayloadDepth {
+		return 0, fmt.Errorf("data is nested more than %d levels deep; give its size with size=", maxPayloadDepth)
+	}
+	var elems []starlark.Value
+	var dict *starlark.Dict
+	switch x := v.(type) {
+	case *starlark.List:
+		if open[x] {
+			return 0, fmt.Errorf("data contains itself (a list inside itself), so it has no size; break the cycle or give size=")
+		}
+		open[x] = true
+		defer delete(open, x)
+		for i := 0; i < x.Len(); i++ {
+			elems = append(elems, x.Index(i))
+		}
+	case starlark.Tuple:
+		elems = x
+	case *starlark.Dict:
+		if open[x] {
+			return 0, fmt.Errorf("data contains itself (a dict inside itself), so it has no size; break the cycle or give size=")
+		}
+		open[x] = true
+		defer delete(open, x)
+		dict = x
+	default:
+		if r, err := starlark.Call(thread, jsonEncode, starlark.Tuple{v}, nil); err == nil {
+			if s, ok := r.(starlark.String); ok {
+				return len(s), nil
+			}
+		}
+		return len(v.String()) + 2, nil // as a JSON string of its str()
+	}
+	n := 2 // the brackets
+	add := func(x starlark.Value) error {
+		m, err := walkSize(thread, x, open, depth+1)
+		n += m
+		return err
+	}
+	if dict != nil {
+		for i, kv := range dict.Items() {
+			if i > 0 {
+				n++
+			}
+			n++ // the colon
+			if s, ok := kv[0].(starlark.String); ok {
+				n += len(s) + 2
+			} else if err := add(kv[0]); err != nil {
+				return 0, err
+			}
+			if err := add(kv[1]); err != nil {
+				return 0, err
+			}
+		}
+		return n, nil
+	}
+	for i, x := range elems {
+		if i > 0 {
+			n++
+		}
+		if err := add(x); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 func init() {
@@ -274,7 +347,9 @@ id: a string (or int) to track the message by: the first-seen table,
   peer.seen(id), sim.versions(id). Two messages with one id are two
   versions of it (an equivocating producer). None: not tracked.
 size: bytes on the wire; default `+strconv.Itoa(engine.HeaderSize)+` + len(json.encode(data)), as p2psimpy
-  (a base of 20 plus the payload's printed length).
+  (a base of 20 plus the payload's printed length). Parts JSON cannot
+  encode (functions, peers, messages) count as their str() in quotes;
+  data that contains itself has no size (an error: give size=).
 ttl: hops it may travel after the first; -1 means unlimited.
 
 Attributes: kind, data, id, size, ttl, version, origin, created; a
@@ -299,6 +374,9 @@ func newMessage(thread *starlark.Thread, kind string, data, idV, sizeV starlark.
 	if kind == "" {
 		return nil, fmt.Errorf("message: kind must be a non-empty string")
 	}
+	if ttl < engine.Unlimited {
+		return nil, fmt.Errorf("message: ttl must be >= 0 hops, or -1 for unlimited (got %d)", ttl)
+	}
 	m := &Message{kind: kind, data: data, ttl: ttl}
 	if ttl < 0 {
 		m.ttl = engine.Unlimited
@@ -312,7 +390,11 @@ func newMessage(thread *starlark.Thread, kind string, data, idV, sizeV starlark.
 	}
 	data.Freeze()
 	if sizeV == starlark.None {
-		m.size = engine.HeaderSize + payloadSize(thread, data)
+		n, err := payloadSize(thread, data)
+		if err != nil {
+			return nil, fmt.Errorf("message: %w", err)
+		}
+		m.size = engine.HeaderSize + n
 	} else {
 		n, err := intArg("message", "size", sizeV)
 		if err != nil {

@@ -139,9 +139,19 @@ func builtinNetwork(thread *starlark.Thread, b *starlark.Builtin, args starlark.
 		if !ok1 || !ok2 {
 			return fmt.Errorf("network: latency keys must be pairs of region names like (\"eu\", \"us\") (got %s, %s)", short(a), short(b))
 		}
-		d, err := asDist("network", fmt.Sprintf("latency[(%q, %q)]", as, bs), v)
+		where := fmt.Sprintf("latency[(%q, %q)]", as, bs)
+		d, err := asDist("network", where, v)
 		if err != nil {
 			return err
+		}
+		// Draws below 0 count as 0 (a message cannot arrive before it is
+		// sent): fine for the tail of norm(2, 0.5), a mistake for a
+		// latency that is negative or infinite by construction.
+		switch mean := d.Mean(); {
+		case d.Variance() == 0 && (mean < 0 || math.IsInf(mean, 0) || math.IsNaN(mean)):
+			return fmt.Errorf("network: %s is always %s ms: a latency must be a finite number of ms >= 0", where, fmtValue(mean))
+		case mean < 0:
+			return fmt.Errorf("network: %s has a negative mean (%s ms): draws below 0 count as 0, so most messages would take no time; check its parameters", where, fmtValue(mean))
 		}
 		n.latency = append(n.latency, latencyEntry{as, bs, d})
 		return nil

@@ -307,8 +307,8 @@ func svcProducer(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if err := proto.Check(); err != nil {
 		return nil, err
 	}
-	if ttl < 0 {
-		ttl = engine.Unlimited
+	if ttl < engine.Unlimited {
+		return nil, fmt.Errorf("producer: ttl must be >= 0 hops, or -1 for unlimited (got %d)", ttl)
 	}
 	return &ServiceSpec{name: b.Name(), str: specString(b.Name(), args, kwargs), build: func(s *Simulation) (engine.Service, error) {
 		p := services.NewProducer()

@@ -202,6 +202,9 @@ func simAddPeers(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		if n < 0 {
 			return nil, fmt.Errorf("%s: n must be >= 0 (got %d)", b.Name(), n)
 		}
+		if n > engine.MaxPeerID {
+			return nil, fmt.Errorf("%s: n=%d is more peers than a simulation may have (peer ids go up to %d)", b.Name(), n, engine.MaxPeerID)
+		}
 		for i := 0; i < n; i++ {
 			p, err := pr.add(engine.NoPeer)
 			if err != nil {

@@ -283,6 +283,9 @@ func topoFromEdges(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 		if err != nil {
 			return nil, err
 		}
+		if a < 0 || c < 0 {
+			return nil, fmt.Errorf("%s: edge %d (%d, %d): node ids must be >= 0; they become peer ids", b.Name(), i, a, c)
+		}
 		edges[i] = topology.Edge{A: a, B: c}
 	}
 	nv, err := iterate(b.Name(), "nodes", nodesV)
@@ -293,6 +296,9 @@ func topoFromEdges(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 	for i, x := range nv {
 		if nodes[i], err = intArg(b.Name(), "nodes", x); err != nil {
 			return nil, err
+		}
+		if nodes[i] < 0 {
+			return nil, fmt.Errorf("%s: node %d: node ids must be >= 0; they become peer ids", b.Name(), nodes[i])
 		}
 	}
 	return graphResult(topology.FromEdges(edges, nodes...))
