@@ -122,7 +122,10 @@ type Env struct {
 	batch   batch                     // simulations run and expected, for progress
 
 	recorded []Row          // rows given to record()
-	sims     []*Simulation  // every simulation created, for Costs
+	// costs sums what every simulation did, counted after each of its
+	// runs (keeping the simulations themselves would keep them all alive
+	// for the script's life).
+	costs struct{ events, delivered uint64 }
 	hooks    map[int]func() // OnInterrupt functions, by id
 	nextHook int
 }

@@ -107,13 +107,24 @@ func (e *Env) Recorded() []Row {
 // events processed and messages delivered, summed over all of them.
 func (e *Env) Costs() (events, delivered uint64) {
 	e.mu.Lock()
-	sims := e.sims
-	e.mu.Unlock()
-	for _, s := range sims {
-		events += s.sim.Events()
-		delivered += uint64(s.sim.Total().Delivered)
+	defer e.mu.Unlock()
+	return e.costs.events, e.costs.delivered
+}
+
+// count adds what the simulation did since it was last counted to the
+// Env's costs; a restore that took it back counts from there.
+func (s *Simulation) count() {
+	ev, dl := s.sim.Events(), uint64(s.sim.Total().Delivered)
+	e := s.env
+	e.mu.Lock()
+	if ev > s.counted.events {
+		e.costs.events += ev - s.counted.events
 	}
-	return events, delivered
+	if dl > s.counted.delivered {
+		e.costs.delivered += dl - s.counted.delivered
+	}
+	e.mu.Unlock()
+	s.counted.events, s.counted.delivered = ev, dl
 }
 
 // ErrorPos returns the script position (file:line:col) an error from

@@ -32,9 +32,10 @@ type Simulation struct {
 	peerRand *rand.Rand // stream "peers": regions, bandwidths, connect=k
 	topoRand *rand.Rand // stream "topology": generators without seed=
 
-	validating *engine.Peer // peer inside its validate function
-	busy       float64      // ms charged by peer.busy during validate
-	active     *Instance    // the Starlark service instance running now, if any
+	validating *engine.Peer                       // peer inside its validate function
+	busy       float64                            // ms charged by peer.busy during validate
+	active     *Instance                          // the Starlark service instance running now, if any
+	counted    struct{ events, delivered uint64 } // what Env.Costs has of it (see count)
 
 	// Time travel (timetravel.go): pending sim.at calls, Starlark
 	// functions the engine calls (validate, always), automatic checkpoints.
@@ -199,9 +200,6 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 		e.mu.Unlock()
 	}
 	e.current = s
-	e.mu.Lock()
-	e.sims = append(e.sims, s)
-	e.mu.Unlock()
 	return s, nil
 }
 

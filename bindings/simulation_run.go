@@ -30,6 +30,7 @@ func (s *Simulation) drive(thread *starlark.Thread, fn string, until float64, f 
 		s.running = false
 	}()
 	err := f()
+	s.count()
 	if ferr := s.flushTrace(); err == nil && ferr != nil {
 		err = ferr
 	}
