@@ -121,11 +121,11 @@ type Env struct {
 	runWall time.Duration             // wall time spent inside sim.run / sim.step
 	batch   batch                     // simulations run and expected, for progress
 
-	recorded []Row          // rows given to record()
+	recorded []Row // rows given to record()
 	// costs sums what every simulation did, counted after each of its
 	// runs (keeping the simulations themselves would keep them all alive
 	// for the script's life).
-	costs struct{ events, delivered uint64 }
+	costs    struct{ events, delivered uint64 }
 	hooks    map[int]func() // OnInterrupt functions, by id
 	nextHook int
 }
