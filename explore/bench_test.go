@@ -4,9 +4,12 @@ import (
 	"context"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/p2prepl/p2prepl/engine"
 	"github.com/p2prepl/p2prepl/explore"
+	"github.com/p2prepl/p2prepl/runner"
+	"github.com/p2prepl/p2prepl/runner/store"
 )
 
 // BenchmarkStrategies measures runs to the first failure of the planted
@@ -65,4 +68,25 @@ func benchRun(b *testing.B, budget *engine.Faults) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(len(rep.Runs))/rep.Wall.Seconds(), "runs/s")
+}
+
+// BenchmarkSweepPlain runs testdata/gossip.star through the sweep runner
+// with its faults switched off (faults.budget=none): the plain sweep that
+// BenchmarkRunExplored is measured against.
+func BenchmarkSweepPlain(b *testing.B) {
+	s, err := runner.LoadScript("testdata/gossip.star")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &runner.Runner{Jobs: 1, OutDir: b.TempDir()}
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		res := r.RunOne(context.Background(), runner.Task{Script: s, Cell: runner.Cell{
+			Params: []store.Param{{Name: "faults.budget", Value: "none"}}, Seed: uint64(i + 1)}})
+		if res.Status != store.OK {
+			b.Fatal(res.Err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "runs/s")
 }
