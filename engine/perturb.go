@@ -141,6 +141,7 @@ type Perturbation struct {
 	At      float64     `json:"at,omitempty"`
 	Until   float64     `json:"until,omitempty"`
 	Group   []int       `json:"group,omitempty"`
+	Kinds   []string    `json:"kinds,omitempty"` // slow: the message kinds it delays (nil: every kind)
 	// T is when a delay or drop was applied (informational).
 	T float64 `json:"t,omitempty"`
 }
@@ -207,9 +208,10 @@ type perturber struct {
 	kinds   map[string]bool // nil: every kind
 
 	nth     map[sendKey]int32
-	byName  map[nameKey]Perturbation // replay: delays and drops
-	peerAll map[int32]float64        // slow peers' extra delay (replay, and PCT)
-	pending []Perturbation           // replay: crashes and partitions to install
+	byName  map[nameKey]Perturbation  // replay: delays and drops
+	peerAll map[int32]float64         // slow peers' extra delay (replay, and PCT)
+	slowFor map[int32]map[string]bool // replay: the kinds a slow peer's delay applies to (absent: all)
+	pending []Perturbation            // replay: crashes and partitions to install
 
 	dropAt   map[uint32]bool // sampling: numbers (among eligible sends) to drop
 	changeAt map[uint32]bool // sampling, PCT: numbers to demote
@@ -288,6 +290,17 @@ func (s *Sim) Replay(sched []Perturbation) error {
 				return fmt.Errorf("schedule event %d: a delay must be >= 0 ms (got %g)", i+1, p.Delay)
 			}
 			pt.peerAll[int32(p.Peer)] = p.Delay
+			if p.Kinds != nil {
+				if pt.slowFor == nil {
+					pt.slowFor = map[int32]map[string]bool{}
+				}
+				ks := map[string]bool{}
+				for _, k := range p.Kinds {
+					ks[k] = true
+				}
+				pt.slowFor[int32(p.Peer)] = ks
+			}
+			p.Kinds = slices.Clone(p.Kinds)
 			pt.applied = append(pt.applied, p)
 		case PerturbCrash:
 			if math.IsNaN(p.At) || p.At < 0 {
@@ -321,7 +334,7 @@ func (s *Sim) Applied() []Perturbation {
 	}
 	out := make([]Perturbation, 0, len(s.pert.applied)+s.pert.nsent)
 	for _, p := range s.pert.applied {
-		p.Group = slices.Clone(p.Group)
+		p.Group, p.Kinds = slices.Clone(p.Group), slices.Clone(p.Kinds)
 		out = append(out, p)
 	}
 	for _, c := range s.pert.sent {
@@ -465,7 +478,9 @@ func (pt *perturber) onSend(s *Sim, seq uint32, m *Message, from, to int32) (ext
 		pt.record(sentPerturbation{m: m, delay: d, t: s.now, seq: seq, from: from, to: to, n: n, drop: kind == PerturbDrop})
 	}
 	if pt.replay {
-		extra = pt.peerAll[from]
+		if ks, ok := pt.slowFor[from]; !ok || ks[m.Kind] {
+			extra = pt.peerAll[from]
+		}
 		var version int32
 		if m.rec != nil {
 			version = m.version
@@ -502,7 +517,7 @@ func (pt *perturber) onSend(s *Sim, seq uint32, m *Message, from, to int32) (ext
 		if !ok {
 			tie = pt.tieMax * pt.rng.Float64()
 			pt.peerAll[from] = tie
-			pt.applied = append(pt.applied, Perturbation{Kind: PerturbSlow, Peer: int(from), Delay: tie})
+			pt.applied = append(pt.applied, Perturbation{Kind: PerturbSlow, Peer: int(from), Delay: tie, Kinds: slices.Clone(f.Kinds)})
 		}
 		if pt.changeAt[pt.eligible] {
 			rec(PerturbDelay, f.Delay)

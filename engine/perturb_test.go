@@ -194,3 +194,27 @@ func TestOnDeliver(t *testing.T) {
 		t.Errorf("a failing hook: %v", err)
 	}
 }
+
+// PCT with a kinds filter: the priorities delay only those kinds, and the
+// schedule replays to the same run.
+func TestPCTKindsReplay(t *testing.T) {
+	f := engine.Faults{Delay: 30, Strategy: engine.PCT, Kinds: []string{"gossip"}, Sends: 500}
+	a := runS1(t, 8, 3000, func(s *engine.Sim) { _ = s.Perturb(f) })
+	sched := a.Applied()
+	slow := 0
+	for _, p := range sched {
+		if p.Kind == engine.PerturbSlow {
+			slow++
+			if len(p.Kinds) != 1 || p.Kinds[0] != "gossip" {
+				t.Fatalf("slow event without its kinds: %+v", p)
+			}
+		}
+	}
+	if slow == 0 {
+		t.Fatal("no priorities recorded")
+	}
+	r := runS1(t, 8, 3000, func(s *engine.Sim) { _ = s.Replay(sched) })
+	if outcome(r) != outcome(a) {
+		t.Error("PCT with kinds: the replay differs")
+	}
+}
