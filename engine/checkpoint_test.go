@@ -5,6 +5,7 @@ import (
 
 	"github.com/p2prepl/p2prepl/engine"
 	"github.com/p2prepl/p2prepl/engine/scenario"
+	"github.com/p2prepl/p2prepl/engine/services"
 )
 
 // S1 (N = 1,000) run to 10 s with a digest of the whole state every
@@ -142,4 +143,40 @@ func s1At(b *testing.B, t float64) *engine.Sim {
 		b.Fatal(err)
 	}
 	return s
+}
+
+// The connection manager's Hello option keeps which links a hello opened:
+// a restore takes that back too.
+func TestCheckpointRestoreHello(t *testing.T) {
+	s := engine.New(engine.Config{Seed: 4, Network: constNet(t, 10)})
+	var ps []*engine.Peer
+	for i := 0; i < 6; i++ {
+		cm := services.NewConnManager()
+		cm.Hello = true
+		ps = append(ps, mustPeer(t, s, engine.PeerSpec{ID: engine.NoPeer, Services: []engine.Service{cm}}))
+	}
+	for i := 1; i < len(ps); i++ {
+		if err := s.Connect(ps[0].ID(), ps[i].ID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Before the peers start and say hello.
+	mid, err := s.Checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(9000); err != nil {
+		t.Fatal(err)
+	}
+	want := s.Digest()
+	hellos := s.CounterOf(services.KindHello).Sent
+	if err := s.Restore(mid); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(9000); err != nil {
+		t.Fatal(err)
+	}
+	if s.Digest() != want || s.CounterOf(services.KindHello).Sent != hellos || hellos == 0 {
+		t.Errorf("after a restore the hello run differs (hellos %d then %d)", hellos, s.CounterOf(services.KindHello).Sent)
+	}
 }

@@ -184,8 +184,9 @@ func (c *ConnManager) Online(p *engine.Peer) error {
 	return nil
 }
 
-// Snapshot saves the time of the previous round (engine.Snapshotter).
+// Snapshot saves the time of the previous round and the links a hello
+// has opened (engine.Snapshotter).
 func (c *ConnManager) Snapshot() func() {
-	prev := c.prev
-	return func() { c.prev = prev }
+	prev, greeted := c.prev, slices.Clone(c.greeted)
+	return func() { c.prev, c.greeted = prev, slices.Clone(greeted) }
 }
