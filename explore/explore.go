@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,8 @@ import (
 
 	"github.com/p2prepl/p2prepl/bindings"
 	"github.com/p2prepl/p2prepl/engine"
+	"github.com/p2prepl/p2prepl/runner"
+	"github.com/p2prepl/p2prepl/runner/store"
 	"github.com/p2prepl/p2prepl/stdlib"
 )
 
@@ -68,6 +71,12 @@ type Config struct {
 	NewEnv func(bindings.Options) *bindings.Env
 	// Results, if set, stores every run of Explore as it ends.
 	Results *Results
+	// OutDir is where runs write their files (runs/<parameters>/ under
+	// it, as sweeps do; "": a temporary directory).
+	OutDir string
+
+	rsOnce sync.Once
+	rs     *runner.Script
 }
 
 // Status is how a run ended.
@@ -219,6 +228,85 @@ func (c *Config) runEnv(ctx context.Context, r runSpec) (Outcome, *bindings.Env)
 	return o, env
 }
 
+// normalize fixes the seed: runs through the sweep runner always have one
+// (param("seed") follows it), so every run of an exploration does, and
+// its replay commands say it.
+func (c *Config) normalize() {
+	if !c.SeedSet {
+		c.Seed, c.SeedSet = 1, true
+	}
+}
+
+// runner is the sweep runner the sampled runs go through, one run per
+// call (the workers are Explore's: it stops at the lowest failing run).
+func (c *Config) runner() *runner.Runner {
+	out := c.OutDir
+	if out == "" {
+		out = os.TempDir()
+	}
+	return &runner.Runner{Jobs: 1, OutDir: out, NewEnv: c.NewEnv,
+		Limits: runner.Limits{MaxSteps: c.MaxSteps, MaxEvents: c.MaxEvents, Timeout: c.Timeout}}
+}
+
+// SampledParams are the parameters of sampled run with faults seed seed:
+// the script's, plus those by which p2prepl run samples the same schedule
+// (bindings.ParamFaultsSeed and the rest), in name order.
+func (c *Config) SampledParams(seed uint64, sends int) []store.Param {
+	ps := make([]store.Param, 0, len(c.Params)+4)
+	for k, v := range c.Params {
+		ps = append(ps, store.Param{Name: k, Value: v})
+	}
+	ps = append(ps, store.Param{Name: bindings.ParamFaultsSeed, Value: strconv.FormatUint(seed, 10)},
+		store.Param{Name: bindings.ParamFaultsSends, Value: strconv.Itoa(sends)})
+	if c.Budget != nil {
+		ps = append(ps, store.Param{Name: bindings.ParamFaultsBudget, Value: bindings.FormatBudget(c.Budget)})
+	}
+	if c.Strategy != "" {
+		ps = append(ps, store.Param{Name: bindings.ParamFaultsStrategy, Value: c.Strategy})
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].Name < ps[j].Name })
+	return ps
+}
+
+// runSampled runs the script under the schedule of faults seed seed
+// through the sweep runner. A failing run is run again here, where its
+// schedule, the property it broke and its shrinkable parameters can be
+// read: runs are deterministic, so it fails the same way (if not, that is
+// reported as the failure).
+func (c *Config) runSampled(ctx context.Context, rr *runner.Runner, seed uint64, sends int) (Outcome, *runner.Result) {
+	res := rr.RunOne(ctx, runner.Task{Script: c.runnerScript(), Cell: runner.Cell{Params: c.SampledParams(seed, sends), Seed: c.Seed}})
+	o := Outcome{FaultSeed: seed, Params: c.Params, Err: res.Err, Wall: res.Wall, Events: res.Events, Delivered: res.Delivered}
+	switch res.Status {
+	case store.OK:
+		o.Status = OK
+		return o, &res
+	case store.Error:
+	default:
+		o.Status = Interrupted
+		return o, &res
+	}
+	local := c.run(ctx, runSpec{params: c.Params, budget: c.Budget, faultSeed: seed, sends: sends})
+	local.Wall, local.Delivered = res.Wall, res.Delivered
+	if !local.Failed() {
+		local.Status = Failed
+		local.Err = fmt.Sprintf("the run failed through the runner but not when repeated (a non-deterministic script?):\n%s", res.Err)
+	}
+	return local, &res
+}
+
+// Sampled runs the script here (not through the runner) under the
+// schedule of faults seed seed, as run number seed of an exploration
+// whose unperturbed run sent sends messages does.
+func (c *Config) Sampled(seed uint64, sends int) Outcome {
+	c.normalize()
+	return c.run(context.Background(), runSpec{params: c.Params, budget: c.Budget, faultSeed: seed, sends: sends})
+}
+
+func (c *Config) runnerScript() *runner.Script {
+	c.rsOnce.Do(func() { c.rs = runner.NewScript(c.Script.Path, c.Script.Src) })
+	return c.rs
+}
+
 // DefaultEnv is the environment of a run when Config.NewEnv is nil.
 func DefaultEnv(opts bindings.Options) *bindings.Env {
 	env := bindings.NewEnv(opts)
@@ -261,6 +349,7 @@ func Explore(ctx context.Context, c *Config, progress Progress) (*Report, error)
 	if c.Runs < 0 {
 		return nil, fmt.Errorf("explore: runs must be >= 0 (got %d)", c.Runs)
 	}
+	c.normalize()
 	start := time.Now()
 	rep := &Report{}
 	rep.Plain = c.run(ctx, runSpec{params: c.Params, budget: &engine.Faults{}})
@@ -283,6 +372,7 @@ func Explore(ctx context.Context, c *Config, progress Progress) (*Report, error)
 	if c.Results != nil {
 		c.Results.sends = sends
 	}
+	rr := c.runner()
 	outs := make([]Outcome, c.Runs)
 	var (
 		mu    sync.Mutex
@@ -305,12 +395,12 @@ func Explore(ctx context.Context, c *Config, progress Progress) (*Report, error)
 				}
 				next++
 				mu.Unlock()
-				o := c.run(ctx, runSpec{params: c.Params, budget: c.Budget, faultSeed: first + uint64(i), sends: sends})
+				o, res := c.runSampled(ctx, rr, first+uint64(i), sends)
 				o.Run = i + 1
 				mu.Lock()
 				outs[i] = o
 				if c.Results != nil {
-					c.Results.put(&o)
+					c.Results.putResult(res)
 				}
 				ndone++
 				if o.Failed() {

@@ -98,8 +98,14 @@ func TestNothingWithinAssumptions(t *testing.T) {
 		t.Errorf("%d runs, want 40", len(rep.Runs))
 	}
 	for _, o := range rep.Runs {
-		if o.Perturbations() == 0 {
-			t.Fatalf("run %d was not perturbed", o.Run)
+		if o.Status != explore.OK {
+			t.Fatalf("run %d: %s", o.Run, o.Status)
+		}
+	}
+	// The runs were perturbed: run 1 and run 40 again, here.
+	for _, seed := range []uint64{1, 40} {
+		if o := c.Sampled(seed, int(rep.Plain.Sends)); o.Perturbations() == 0 || o.Status != explore.OK {
+			t.Errorf("faults seed %d: %d perturbations, %s", seed, o.Perturbations(), o.Status)
 		}
 	}
 }

@@ -124,6 +124,7 @@ func Shrink(ctx context.Context, c *Config, failing Outcome, opt ShrinkOptions) 
 	if !failing.Failed() {
 		return nil, fmt.Errorf("shrink: the run did not fail")
 	}
+	c.normalize()
 	if opt.ParamRuns <= 0 {
 		opt.ParamRuns = 20
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/p2prepl/p2prepl/bindings"
+	"github.com/p2prepl/p2prepl/runner"
 	"github.com/p2prepl/p2prepl/runner/store"
 )
 
@@ -91,6 +92,11 @@ func (r *Results) put(o *Outcome) {
 			{Name: "perturbations", Value: int64(o.Count)},
 		}},
 	})
+}
+
+// putResult stores a run done by the sweep runner, as a sweep stores it.
+func (r *Results) putResult(res *runner.Result) {
+	r.w.Put(res.Run(r.sweepID))
 }
 
 // Close flushes the runs and closes the store.

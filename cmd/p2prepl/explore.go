@@ -107,7 +107,7 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 	cfg := &explore.Config{
 		Seed: seed.v, SeedSet: seed.set, Params: map[string]string(params),
 		Strategy: strategy, Runs: runs, FirstSeed: firstSeed, Jobs: jobs, All: all,
-		MaxSteps: maxSteps, MaxEvents: maxEvents, Timeout: timeout,
+		MaxSteps: maxSteps, MaxEvents: maxEvents, Timeout: timeout, OutDir: outDir,
 	}
 	if strategy != "" {
 		if _, err := engine.ParseStrategy(strategy); err != nil {
@@ -335,7 +335,7 @@ type resultRow struct {
 	Status        explore.Status    `json:"status"`
 	Property      string            `json:"property,omitempty"`
 	Error         string            `json:"error,omitempty"`
-	Perturbations int               `json:"perturbations"`
+	Perturbations int               `json:"perturbations,omitempty"` // counted for failing runs
 	Events        uint64            `json:"events"`
 	WallSeconds   float64           `json:"wall_s"`
 }
