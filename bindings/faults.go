@@ -364,6 +364,7 @@ func (e *Env) installFaults(s *Simulation, fv starlark.Value) error {
 		}
 		b := f.f
 		budget = &b
+		e.xp.scriptFaults = true
 	}
 	idx := len(e.xp.sims)
 	e.xp.sims = append(e.xp.sims, s)
@@ -473,6 +474,10 @@ func (e *Env) SimEvents() uint64 {
 	}
 	return n
 }
+
+// ScriptFaults reports whether the script gave a simulation a faults=
+// budget of its own.
+func (e *Env) ScriptFaults() bool { return e.xp.scriptFaults }
 
 // EngineSims lists the engine simulations the script created, in order.
 func (e *Env) EngineSims() []*engine.Sim {

@@ -19,6 +19,8 @@ type exploreState struct {
 	sims       []*Simulation
 	invariants []property
 	shrink     []ShrinkParam
+	// scriptFaults: a simulation was given faults= by the script.
+	scriptFaults bool
 }
 
 type property struct {

@@ -350,11 +350,12 @@ Goes back to simulated time t (<= now): restores the last automatic
 checkpoint at or before t and replays forward to t, so the state is the
 one sim.run(until = t) left. Needs a timeline: the REPL records one for
 every simulation; a script calls sim.record_timeline() first.`, simRewind),
-		api.Method("record_timeline", `sim.record_timeline(every=200000) -> None
+		api.Method("record_timeline", `sim.record_timeline(every=1000000) -> None
 
 Takes automatic checkpoints as sim.run goes (one now, then every
-'every' events; at most 32 kept, thinned by doubling the interval), for
-sim.rewind. Each costs about the memory of the simulation's state.`, simRecordTimeline),
+'every' events; at most 32 kept and about 512 MB, thinned by doubling the
+interval), for sim.rewind. Each costs about the memory of the
+simulation's state (S1 at 10,000 peers: 10 MB, 30 ms).`, simRecordTimeline),
 		api.Method("step", "sim.step() -> True if an event was processed, False if none is left. Runs exactly one event.", simStep),
 		api.Method("at", "sim.at(t, fn, *args) -> None; calls fn(*args) at simulated time t (>= sim.now) during a later sim.run.", simAt),
 		api.Method("crash", `sim.crash(peer, at=None) -> None

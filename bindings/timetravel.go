@@ -484,13 +484,16 @@ func simRestore(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 
 // The automatic checkpoints of sim.rewind: sim.run takes one every
 // `every` events once a timeline is recorded (sim.record_timeline, or
-// Options.Timeline for every simulation), keeping at most maxTimeline:
-// when full, every other one is dropped and the interval doubles, so the
-// memory stays bounded and the replay after a restore stays short
-// relative to how far back it goes.
+// Options.Timeline for every simulation), keeping at most maxTimeline of
+// them and about maxTimelineBytes: when either is exceeded, every other
+// one is dropped and the interval doubles, so the memory stays bounded
+// and the replay after a restore stays short relative to how far back it
+// goes. A checkpoint of S1 at 10,000 peers takes about 30 ms and 10 MB,
+// so the default interval costs a run a few percent.
 const (
-	rewindEvery = 200_000
-	maxTimeline = 32
+	rewindEvery      = 1_000_000
+	maxTimeline      = 32
+	maxTimelineBytes = 512 << 20
 )
 
 // timeline is a simulation's automatic checkpoints, oldest first.
@@ -518,7 +521,11 @@ func (s *Simulation) autoCheckpoint() error {
 		return err
 	}
 	tl.cps = append(tl.cps, h)
-	if len(tl.cps) > maxTimeline {
+	var total int64
+	for _, h := range tl.cps {
+		total += h.cp.Bytes()
+	}
+	if len(tl.cps) > maxTimeline || (total > maxTimelineBytes && len(tl.cps) > 2) {
 		kept := tl.cps[:0]
 		for i, h := range tl.cps {
 			if i%2 == 0 || i == len(tl.cps)-1 {

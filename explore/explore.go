@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -102,6 +103,7 @@ type Outcome struct {
 	Count     int                     // perturbations applied
 	Shrink    []bindings.ShrinkParam
 	Sends     int64
+	Faults    bool // the script gives a simulation a faults= budget
 	Events    uint64
 	Delivered uint64
 	Wall      time.Duration
@@ -206,6 +208,7 @@ func (c *Config) runEnv(ctx context.Context, r runSpec) (Outcome, *bindings.Env)
 	o.Count = env.PerturbationCount()
 	o.Shrink = env.ShrinkParams()
 	o.Sends = env.Sends()
+	o.Faults = env.ScriptFaults()
 	o.Events, o.Delivered = env.Costs()
 	switch {
 	case err == nil:
@@ -307,6 +310,10 @@ func (c *Config) runnerScript() *runner.Script {
 	return c.rs
 }
 
+// ErrNothingToPerturb is Explore's error for a script whose simulations
+// have no faults= budget when the Config gives none either.
+var ErrNothingToPerturb = errors.New("nothing to explore: the script gives no simulation a faults= budget; give one, or a --budget")
+
 // DefaultEnv is the environment of a run when Config.NewEnv is nil.
 func DefaultEnv(opts bindings.Options) *bindings.Env {
 	env := bindings.NewEnv(opts)
@@ -363,6 +370,9 @@ func Explore(ctx context.Context, c *Config, progress Progress) (*Report, error)
 		rep.Failures = append(rep.Failures, rep.Plain)
 		rep.Wall = time.Since(start)
 		return rep, nil
+	}
+	if c.Budget == nil && !rep.Plain.Faults {
+		return rep, ErrNothingToPerturb
 	}
 	first := c.FirstSeed
 	if first == 0 {

@@ -172,6 +172,9 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "p2prepl: writing %s: %v\n", resultsPath, werr)
 		}
 	}
+	if errors.Is(err, explore.ErrNothingToPerturb) {
+		return exploreUsageError(stderr, err)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "p2prepl: %v\n", err)
 		return exitInterrupted

@@ -50,6 +50,13 @@ func TestExploreCommand(t *testing.T) {
 		t.Errorf("patience=300: exit %d\n%s%s", ok.code, ok.stdout, ok.stderr)
 	}
 	// Bad input: a clear message, the usage status.
+	plain := filepath.Join(out, "plain.star")
+	if err := os.WriteFile(plain, []byte("sim = simulation()\nsim.add_peers(2)\nsim.run(until = 10)\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := p2prepl(t, "explore", plain, "--out", out); r.code != exitUsage || !strings.Contains(r.stderr, "nothing to explore") {
+		t.Errorf("a script without faults: exit %d, stderr %q", r.code, r.stderr)
+	}
 	for _, args := range [][]string{
 		{"explore", script, "--budget", "delay=-3"},
 		{"explore", script, "--strategy", "clever"},
