@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/p2prepl/p2prepl/engine"
 	"github.com/p2prepl/p2prepl/explore"
 )
 
@@ -201,3 +202,50 @@ func TestScheduleFileErrors(t *testing.T) {
 }
 
 func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o644) }
+
+// The corrected neighbour majority (Dolev-Strong over path records) holds
+// under every schedule within its timing bound, for each strategy; with
+// delays past hop_time (outside its assumptions) exploration breaks it,
+// so the bound is where it fails.
+func TestCorrectedNeighbourMajority(t *testing.T) {
+	for _, st := range []string{"uniform", "pct", "boundary"} {
+		c := config(t, "neighbour_majority.star", 40)
+		c.Strategy = st
+		rep, err := explore.Explore(context.Background(), c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := rep.First(); f != nil {
+			t.Errorf("%s: run %d failed within the assumptions: %s", st, f.Run, f.Err)
+		}
+	}
+	c := config(t, "neighbour_majority.star", 40)
+	c.Budget = &engine.Faults{Delay: 150}
+	rep, err := explore.Explore(context.Background(), c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := rep.First(); f == nil || f.Property != "agreement" {
+		t.Errorf("delays past hop_time broke nothing in 40 runs: %+v", f)
+	}
+}
+
+// Ben-Or with the common coin keeps agreement and validity under any
+// delays and up to f = 2 crashes of its 11 voters.
+func TestCorrectedBenOr(t *testing.T) {
+	for _, st := range []string{"uniform", "pct"} {
+		c := config(t, "ben_or.star", 15)
+		c.Budget = &engine.Faults{Delay: 400, Crash: 2}
+		c.Strategy = st
+		rep, err := explore.Explore(context.Background(), c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := rep.First(); f != nil {
+			t.Errorf("%s: run %d failed within the assumptions: %s", st, f.Run, f.Err)
+		}
+		if len(rep.Runs) != 15 {
+			t.Errorf("%s: %d runs", st, len(rep.Runs))
+		}
+	}
+}
