@@ -367,13 +367,20 @@ func (e *Env) installFaults(s *Simulation, fv starlark.Value) error {
 		e.xp.scriptFaults = true
 	}
 	idx := len(e.xp.sims)
-	e.xp.sims = append(e.xp.sims, s)
 	pp := e.opts.Perturb
 	if pp == nil {
 		var err error
 		if pp, err = e.perturbFromParams(); err != nil {
 			return err
 		}
+	}
+	// A simulation is kept (for its schedule and counts) only where it is
+	// perturbed or explored: a script that creates many plain ones does
+	// not keep them all alive.
+	if pp != nil || budget != nil {
+		e.xp.sims = append(e.xp.sims, s)
+	} else {
+		e.xp.sims = append(e.xp.sims, nil)
 	}
 	if pp != nil && pp.KeepHistory {
 		s.sim.KeepHistory()
@@ -419,7 +426,9 @@ func (e *Env) installFaults(s *Simulation, fv starlark.Value) error {
 func (e *Env) Schedules() [][]engine.Perturbation {
 	out := make([][]engine.Perturbation, len(e.xp.sims))
 	for i, s := range e.xp.sims {
-		out[i] = s.sim.Applied()
+		if s != nil {
+			out[i] = s.sim.Applied()
+		}
 	}
 	return out
 }
@@ -429,6 +438,9 @@ func (e *Env) Schedules() [][]engine.Perturbation {
 func (e *Env) PerturbationCount() int {
 	n := 0
 	for _, s := range e.xp.sims {
+		if s == nil {
+			continue
+		}
 		n += s.sim.AppliedCount()
 	}
 	return n
@@ -440,6 +452,9 @@ func (e *Env) PerturbationCount() int {
 func (e *Env) Sends() int64 {
 	var n int64
 	for _, s := range e.xp.sims {
+		if s == nil {
+			continue
+		}
 		n += s.sim.Total().Sent
 	}
 	return n
@@ -470,6 +485,9 @@ func perturbationValue(p engine.Perturbation) starlark.Value {
 func (e *Env) SimEvents() uint64 {
 	var n uint64
 	for _, s := range e.xp.sims {
+		if s == nil {
+			continue
+		}
 		n += s.sim.Events()
 	}
 	return n
@@ -483,7 +501,9 @@ func (e *Env) ScriptFaults() bool { return e.xp.scriptFaults }
 func (e *Env) EngineSims() []*engine.Sim {
 	out := make([]*engine.Sim, len(e.xp.sims))
 	for i, s := range e.xp.sims {
-		out[i] = s.sim
+		if s != nil {
+			out[i] = s.sim
+		}
 	}
 	return out
 }
