@@ -249,3 +249,53 @@ func TestCorrectedBenOr(t *testing.T) {
 		}
 	}
 }
+
+// An always() property is found like an invariant: the run stops at the
+// delivery after which it failed, and shrinking keeps that property.
+func TestFindAlways(t *testing.T) {
+	dir := t.TempDir()
+	src := `
+def _start(self):
+    self.got = []
+    if self.peer.id == 1:
+        self.after(10, _send, "A")
+        self.after(30, _send, "B")
+
+def _send(self, what):
+    self.peer.send(2, message(what, None))
+
+def _on(self, msg):
+    self.got.append(msg.kind)
+    self.peer.store("got", "order", "".join(self.got))
+
+svc = service("S", on_start = _start, on_message = {"A": _on, "B": _on})
+sim = simulation(seed = 1, network = network(regions = ["l"], latency = {("l", "l"): 10}), faults = faults(delay = 40))
+sim.add_peers(topology.complete(param("n", 4, shrink = True, least = 2)), services = [svc])
+always("in order", lambda msg: sim.peer(2).get("got", "order") in ("A", "AB"), kinds = ["A", "B"])
+sim.run(until = 200)
+`
+	path := filepath.Join(dir, "always.star")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := explore.LoadScript(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &explore.Config{Script: s, Runs: 50, Jobs: 2, Params: map[string]string{}}
+	rep, err := explore.Explore(context.Background(), c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.First()
+	if f == nil || f.Property != "in order" || !strings.Contains(f.Err, "after a delivery") {
+		t.Fatalf("first failure: %+v", f)
+	}
+	sh, err := explore.Shrink(context.Background(), c, *f, explore.ShrinkOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := sh.Outcome.Perturbations(); n == 0 || n > 2 || sh.Outcome.Property != "in order" || sh.Outcome.Params["n"] != "2" {
+		t.Errorf("shrunk to %d perturbations, params %v: %s", n, sh.Outcome.Params, sh.Outcome.Err)
+	}
+}
