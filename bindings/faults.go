@@ -560,3 +560,15 @@ func (e *Env) perturbFromParams() (*Perturbation, error) {
 	}
 	return pp, nil
 }
+
+// Unmatched is the number of delays and drops of a replayed schedule
+// (--schedule) that matched no message copy in any simulation.
+func (e *Env) Unmatched() int {
+	n := 0
+	for _, s := range e.xp.sims {
+		if s != nil {
+			n += s.sim.Unmatched()
+		}
+	}
+	return n
+}

@@ -533,3 +533,13 @@ func (pt *perturber) onSend(s *Sim, seq uint32, m *Message, from, to int32) (ext
 	}
 	return extra, false
 }
+
+// Unmatched is the number of delays and drops of a replayed schedule that
+// no message copy has matched so far: after a whole run, more than zero
+// means the schedule was recorded for another script, seed or parameters.
+func (s *Sim) Unmatched() int {
+	if s.pert == nil || !s.pert.replay {
+		return 0
+	}
+	return len(s.pert.byName) - s.pert.nsent
+}

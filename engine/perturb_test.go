@@ -218,3 +218,17 @@ func TestPCTKindsReplay(t *testing.T) {
 		t.Error("PCT with kinds: the replay differs")
 	}
 }
+
+// A schedule replayed on another run says how much of it found no copy.
+func TestReplayUnmatched(t *testing.T) {
+	f := engine.Faults{Drop: 3, Sends: 1000, Kinds: []string{"gossip"}}
+	a := runS1(t, 9, 3000, func(s *engine.Sim) { _ = s.Perturb(f) })
+	same := runS1(t, 9, 3000, func(s *engine.Sim) { _ = s.Replay(a.Applied()) })
+	if n := same.Unmatched(); n != 0 {
+		t.Errorf("the same run left %d unmatched", n)
+	}
+	other := runS1(t, 10, 3000, func(s *engine.Sim) { _ = s.Replay(a.Applied()) })
+	if n := other.Unmatched(); n == 0 {
+		t.Error("another seed matched every drop")
+	}
+}

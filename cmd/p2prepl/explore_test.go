@@ -49,6 +49,16 @@ func TestExploreCommand(t *testing.T) {
 	if ok.code != exitOK || !strings.Contains(ok.stdout, "no run broke a property") {
 		t.Errorf("patience=300: exit %d\n%s%s", ok.code, ok.stdout, ok.stderr)
 	}
+	// A schedule recorded elsewhere: the run says so.
+	foreign := filepath.Join(out, "foreign.json")
+	if err := os.WriteFile(foreign, []byte(`{"p2prepl_schedule": 1, "script_sha256": "abc", "simulations": [[{"kind": "delay", "from": 7, "to": 9, "msg": "nothing", "delay": 5}]]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	w := p2prepl(t, "run", script, "--schedule", foreign)
+	if !strings.Contains(w.stderr, "has changed since") || !strings.Contains(w.stderr, "1 delays and drops") {
+		t.Errorf("a foreign schedule: exit %d, stderr %q", w.code, w.stderr)
+	}
+
 	// Bad input: a clear message, the usage status.
 	plain := filepath.Join(out, "plain.star")
 	if err := os.WriteFile(plain, []byte("sim = simulation()\nsim.add_peers(2)\nsim.run(until = 10)\n"), 0o644); err != nil {

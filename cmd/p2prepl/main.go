@@ -169,6 +169,7 @@ type config struct {
 	file        string // "" for the bare REPL
 	budget      string
 	schedule    string
+	warnings    []string // printed before the script runs
 	interactive bool
 	quiet       bool
 	timeout     time.Duration
@@ -297,6 +298,11 @@ func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error
 			return nil, err
 		}
 		cfg.opts.Perturb = &bindings.Perturbation{Schedule: f.Simulations}
+		if cfg.file != "" && cfg.file != "-" && f.ScriptSHA256 != "" {
+			if s, err := explore.LoadScript(cfg.file); err == nil && s.SHA256 != f.ScriptSHA256 {
+				cfg.warnings = append(cfg.warnings, fmt.Sprintf("%s has changed since %s was recorded from it; the replay may differ", cfg.file, cfg.schedule))
+			}
+		}
 	}
 	return &cfg, nil
 }
@@ -370,6 +376,9 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 		cfg.opts.Timeline = true
 	}
 	env := newEnv(cfg.opts)
+	for _, w := range cfg.warnings {
+		fmt.Fprintf(stderr, "p2prepl: warning: %s\n", w)
+	}
 
 	status := exitOK
 	if cfg.file != "" {
@@ -398,6 +407,9 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 					status = exitScriptError
 				}
 			}
+		}
+		if n := env.Unmatched(); cfg.schedule != "" && n > 0 {
+			fmt.Fprintf(stderr, "p2prepl: warning: %d delays and drops of %s matched no message: it was recorded for another script, seed or parameters (use the replay command explore printed)\n", n, cfg.schedule)
 		}
 		if status == exitOK && !cfg.interactive { // the REPL may read them later
 			for _, k := range env.UnusedParams() {
