@@ -20,13 +20,19 @@ type Progress struct {
 	Run              int           // the running simulation is the Run-th of the batch (from 1)
 	Runs             int           // simulations expected in the batch; 0 when not declared
 	BatchWall        time.Duration // wall time since the batch's first simulation started
+	// Elsewhere is set when no simulation runs in this session but a
+	// runner reports runs it does for it (RunsDone): Run of Runs are
+	// done, and only the batch fields are set.
+	Elsewhere bool
 }
 
 // batch counts the simulations of a session that ran, for "run 3/20".
 // Guarded by Env.mu.
 type batch struct {
 	expected int
-	started  int
+	started  int // simulations of the batch that ran here
+	done     int // runs done elsewhere, reported with RunsDone
+	declared time.Time
 	start    time.Time
 	last     *engine.Sim // the simulation that ran last: sim.run again continues its run
 }
@@ -38,11 +44,21 @@ type batch struct {
 func (e *Env) ExpectRuns(n int) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.batch.expected <= e.batch.started-boolInt(len(e.runs) > 0) {
+	if e.batch.expected <= e.batch.started+e.batch.done-boolInt(len(e.runs) > 0) {
 		// the previous batch is over: count afresh
-		e.batch = batch{}
+		e.batch = batch{declared: time.Now()}
 	}
 	e.batch.expected += n
+}
+
+// RunsDone reports n runs of the declared batch (ExpectRuns) done outside
+// this session's own simulations: a runner running a sweep's cells in
+// other sessions on this one's behalf. Between simulations of its own,
+// Progress then reports the batch (Elsewhere). Safe from any goroutine.
+func (e *Env) RunsDone(n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.batch.done += n
 }
 
 func boolInt(b bool) int {
@@ -72,7 +88,11 @@ func (e *Env) Progress() (p Progress, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if len(e.runs) == 0 {
-		return p, false
+		b := e.batch
+		if b.done == 0 || b.started+b.done >= b.expected {
+			return p, false
+		}
+		return Progress{Elsewhere: true, Run: b.started + b.done, Runs: b.expected, BatchWall: time.Since(b.declared)}, true
 	}
 	r := e.runs[len(e.runs)-1]
 	p.Now, p.Events = r.sim.Progress()

@@ -49,3 +49,30 @@ print(seen, probe())
 		t.Errorf("progress seen from inside the runs:\n%s\nwant\n%s", out, want)
 	}
 }
+
+// TestRunsDone: a runner that runs a batch elsewhere reports it through
+// the session's progress.
+func TestRunsDone(t *testing.T) {
+	e, _, _ := testEnv(t, Options{})
+	if _, ok := e.Progress(); ok {
+		t.Fatal("progress before anything ran")
+	}
+	e.ExpectRuns(4)
+	if _, ok := e.Progress(); ok {
+		t.Error("progress before the first run was done")
+	}
+	e.RunsDone(1)
+	p, ok := e.Progress()
+	if !ok || !p.Elsewhere || p.Run != 1 || p.Runs != 4 {
+		t.Errorf("after 1 of 4 runs: %+v, %v", p, ok)
+	}
+	e.RunsDone(3)
+	if p, ok := e.Progress(); ok {
+		t.Errorf("after the last run: %+v", p)
+	}
+	e.ExpectRuns(2) // a new batch
+	e.RunsDone(1)
+	if p, _ := e.Progress(); p.Run != 1 || p.Runs != 2 {
+		t.Errorf("a second batch: %+v", p)
+	}
+}

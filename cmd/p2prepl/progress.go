@@ -129,6 +129,13 @@ func (p *progressWriter) watch(running progressFunc) (stop func()) {
 // "run 3/20" and the overall ETA need a declared count (expect_runs),
 // the percentage and the ETA a finite until.
 func progressLine(pr bindings.Progress, perSec, simPerSec float64) string {
+	if pr.Elsewhere { // a runner's runs: "runs 12/40 done  all 1 min 30 s"
+		line := fmt.Sprintf("runs %d/%d done", pr.Run, pr.Runs)
+		if pr.Run > 0 {
+			line += "  ETA all " + formatETA(pr.BatchWall.Seconds()*float64(pr.Runs-pr.Run)/float64(pr.Run))
+		}
+		return line
+	}
 	var parts []string
 	if pr.Runs > 0 {
 		parts = append(parts, fmt.Sprintf("run %d/%d", pr.Run, pr.Runs))

@@ -73,6 +73,7 @@ func TestProgressLine(t *testing.T) {
 		{bindings.Progress{Now: 500, Until: 1000, Run: 3, Runs: 4, BatchWall: 50 * time.Second}, 1e5, 50, "run 3/4  t=500/1000 ms 50%  ETA 10 s, all 30 s  100.0k events/s"},
 		{bindings.Progress{Now: 0, Until: 1000, Run: 1, Runs: 4, BatchWall: time.Second}, -1, -1, "run 1/4  t=0/1000 ms 0%"},
 		{bindings.Progress{Now: 10, Until: 1000, Run: 5, Runs: 4, BatchWall: time.Second}, -1, 10, "run 5/4  t=10/1000 ms 1%  ETA 1 min 39 s"},
+		{bindings.Progress{Elsewhere: true, Run: 10, Runs: 40, BatchWall: 20 * time.Second}, -1, -1, "runs 10/40 done  ETA all 1 min 0 s"},
 	} {
 		if got := progressLine(tc.pr, tc.rate, tc.simRate); got != tc.want {
 			t.Errorf("progressLine(%+v, %v, %v) = %q, want %q", tc.pr, tc.rate, tc.simRate, got, tc.want)
