@@ -365,6 +365,9 @@ func (e *Env) installFaults(s *Simulation, fv starlark.Value) error {
 		b := f.f
 		budget = &b
 		e.xp.scriptFaults = true
+		if e.xp.scriptKinds == nil && b.Kinds != nil {
+			e.xp.scriptKinds = b.Kinds
+		}
 	}
 	idx := len(e.xp.sims)
 	pp := e.opts.Perturb
@@ -449,13 +452,27 @@ func (e *Env) PerturbationCount() int {
 // Sends is the number of messages sent by every simulation the script
 // created, the scale of a run that exploration spreads PCT's change points
 // and drops over.
+//
+// When the budget in force names kinds (Options.Perturb's, else the
+// script's first faults= with kinds), only sends of those kinds count:
+// they are the sends a budget's drops and change points are spread over.
 func (e *Env) Sends() int64 {
+	kinds := e.xp.scriptKinds
+	if pp := e.opts.Perturb; pp != nil && pp.Budget != nil && pp.Budget.Kinds != nil {
+		kinds = pp.Budget.Kinds
+	}
 	var n int64
 	for _, s := range e.xp.sims {
 		if s == nil {
 			continue
 		}
-		n += s.sim.Total().Sent
+		if kinds == nil {
+			n += s.sim.Total().Sent
+			continue
+		}
+		for _, k := range kinds {
+			n += s.sim.CounterOf(k).Sent
+		}
 	}
 	return n
 }

@@ -21,6 +21,7 @@ type exploreState struct {
 	shrink     []ShrinkParam
 	// scriptFaults: a simulation was given faults= by the script.
 	scriptFaults bool
+	scriptKinds  []string // the kinds of the script's first faults= that names some
 }
 
 type property struct {

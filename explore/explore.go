@@ -310,6 +310,16 @@ func (c *Config) runnerScript() *runner.Script {
 	return c.rs
 }
 
+// calibration is the budget of the unperturbed run: nothing, but with the
+// kinds of Config.Budget, so that the run counts the sends of those kinds.
+func (c *Config) calibration() *engine.Faults {
+	f := &engine.Faults{}
+	if c.Budget != nil {
+		f.Kinds = c.Budget.Kinds
+	}
+	return f
+}
+
 // ErrNothingToPerturb is Explore's error for a script whose simulations
 // have no faults= budget when the Config gives none either.
 var ErrNothingToPerturb = errors.New("nothing to explore: the script gives no simulation a faults= budget; give one, or a --budget")
@@ -359,9 +369,9 @@ func Explore(ctx context.Context, c *Config, progress Progress) (*Report, error)
 	c.normalize()
 	start := time.Now()
 	rep := &Report{}
-	rep.Plain = c.run(ctx, runSpec{params: c.Params, budget: &engine.Faults{}})
+	rep.Plain = c.run(ctx, runSpec{params: c.Params, budget: c.calibration()})
 	if c.Results != nil {
-		c.Results.put(&rep.Plain)
+		c.Results.putPlain(&rep.Plain)
 	}
 	if rep.Plain.Status == Interrupted {
 		return rep, fmt.Errorf("explore: interrupted")
@@ -379,9 +389,6 @@ func Explore(ctx context.Context, c *Config, progress Progress) (*Report, error)
 		first = 1
 	}
 	sends := int(rep.Plain.Sends)
-	if c.Results != nil {
-		c.Results.sends = sends
-	}
 	rr := c.runner()
 	outs := make([]Outcome, c.Runs)
 	var (

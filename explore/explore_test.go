@@ -299,3 +299,21 @@ sim.run(until = 200)
 		t.Errorf("shrunk to %d perturbations, params %v: %s", n, sh.Outcome.Params, sh.Outcome.Err)
 	}
 }
+
+// With kinds in the budget, the unperturbed run counts only the sends of
+// those kinds, and PCT spreads its change points over them: aimed at the
+// two messages of the planted bug, it finds it at once.
+func TestKindsCalibratePCT(t *testing.T) {
+	c := config(t, "ordering.star", 20)
+	c.Budget = &engine.Faults{Delay: 80, Strategy: engine.PCT, Depth: 2, Kinds: []string{"A", "B"}}
+	rep, err := explore.Explore(context.Background(), c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Plain.Sends != 2 {
+		t.Errorf("the unperturbed run counted %d sends of A and B, want 2", rep.Plain.Sends)
+	}
+	if f := rep.First(); f == nil || f.Run > 8 {
+		t.Errorf("PCT on A and B: first failure %+v", f)
+	}
+}

@@ -178,7 +178,7 @@ func Shrink(ctx context.Context, c *Config, failing Outcome, opt ShrinkOptions) 
 // findAt looks for a failure of the same kind with params: the
 // unperturbed run, then n sampled schedules.
 func (sh *shrinker) findAt(params map[string]string, n int) (Outcome, bool) {
-	plain := sh.do(runSpec{params: params, budget: &engine.Faults{}})
+	plain := sh.do(runSpec{params: params, budget: sh.c.calibration()})
 	if sh.fails(&plain) {
 		return plain, true
 	}

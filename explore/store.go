@@ -1,7 +1,6 @@
 package explore
 
 import (
-	"fmt"
 	"sort"
 	"time"
 
@@ -13,17 +12,16 @@ import (
 // Results writes an exploration's runs into a results store, the one
 // sweeps write (p2prepl results reads it): one sweep record for the
 // exploration, one run per schedule tried, committed as each run ends.
-// A run's parameters are the script's plus faults.seed (its schedule),
-// and faults.budget and faults.strategy when the command line gave them,
-// so that the store's reproduce line (p2prepl results --failed) replays
-// the run alone; its row says how it ended.
+// A sampled run is stored by the sweep runner with the script's
+// parameters plus faults.seed, faults.sends and, when the command line
+// gave them, faults.budget and faults.strategy (Config.SampledParams), so
+// that the store's reproduce line (p2prepl results --failed) replays it
+// alone; the unperturbed run has faults.budget=none.
 type Results struct {
 	st      *store.Store
 	w       *store.Writer
 	sweepID int64
 	c       *Config
-	extra   []store.Param
-	sends   int // the sends counted in the unperturbed run
 }
 
 // OpenResults opens (or creates) the store at path and records the
@@ -46,30 +44,19 @@ func OpenResults(path string, c *Config, command, version string) (*Results, err
 		st.Close()
 		return nil, err
 	}
-	var extra []store.Param
-	if c.Budget != nil {
-		extra = append(extra, store.Param{Name: bindings.ParamFaultsBudget, Value: bindings.FormatBudget(c.Budget)})
-	}
-	if c.Strategy != "" {
-		extra = append(extra, store.Param{Name: bindings.ParamFaultsStrategy, Value: c.Strategy})
-	}
-	return &Results{st: st, w: w, sweepID: id, c: c, extra: extra}, nil
+	return &Results{st: st, w: w, sweepID: id, c: c}, nil
 }
 
 // put stores one outcome.
-func (r *Results) put(o *Outcome) {
-	params := make([]store.Param, 0, len(o.Params)+2)
+// putPlain stores the unperturbed run (the sampled ones go through the
+// runner: putResult), with faults.budget=none, which reproduces it alone.
+func (r *Results) putPlain(o *Outcome) {
+	params := make([]store.Param, 0, len(o.Params)+1)
 	for k, v := range o.Params {
 		params = append(params, store.Param{Name: k, Value: v})
 	}
+	params = append(params, store.Param{Name: bindings.ParamFaultsBudget, Value: "none"})
 	sort.Slice(params, func(i, j int) bool { return params[i].Name < params[j].Name })
-	if o.Run > 0 {
-		params = append(params, store.Param{Name: bindings.ParamFaultsSeed, Value: fmt.Sprint(o.FaultSeed)},
-			store.Param{Name: bindings.ParamFaultsSends, Value: fmt.Sprint(r.sends)})
-		params = append(params, r.extra...)
-	} else {
-		params = append(params, store.Param{Name: bindings.ParamFaultsBudget, Value: "none"})
-	}
 	status := store.OK
 	switch o.Status {
 	case Violation, Failed:
