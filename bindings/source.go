@@ -1,7 +1,12 @@
 package bindings
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
 	"unicode/utf8"
 
 	"go.starlark.net/syntax"
@@ -46,4 +51,47 @@ func CheckSource(filename string, src []byte) error {
 
 func sourceError(filename string, line, col int32, msg string) error {
 	return syntax.Error{Pos: syntax.MakePosition(&filename, line, col), Msg: msg}
+}
+
+// ReadScriptFile reads a script named on a command line. It must be a
+// regular file: the file is opened without blocking and checked before it
+// is read, so that a named pipe (which blocked forever), a directory or a
+// device is refused with a message saying what it is.
+func ReadScriptFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no script %s (no such file)", path)
+		}
+		return nil, fmt.Errorf("cannot open the script: %v", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the script: %v", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is %s, not a script file (to pipe a script in, use \"p2prepl run -\")", path, fileKind(fi.Mode()))
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %v", path, err)
+	}
+	return data, nil
+}
+
+// fileKind names what a non-regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return "a special file"
+	}
 }

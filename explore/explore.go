@@ -39,7 +39,7 @@ type Script struct {
 
 // LoadScript reads a script file.
 func LoadScript(path string) (*Script, error) {
-	src, err := os.ReadFile(path)
+	src, err := bindings.ReadScriptFile(path) // a regular file: a FIFO would block
 	if err != nil {
 		return nil, err
 	}

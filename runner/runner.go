@@ -11,7 +11,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -34,7 +33,7 @@ type Script struct {
 
 // LoadScript reads a script file.
 func LoadScript(path string) (*Script, error) {
-	src, err := os.ReadFile(path)
+	src, err := bindings.ReadScriptFile(path) // a regular file: a FIFO would block
 	if err != nil {
 		return nil, err
 	}

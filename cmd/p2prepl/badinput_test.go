@@ -41,6 +41,8 @@ func TestBadScriptFiles(t *testing.T) {
 		{[]string{"run", dir}, exitUsage, "is a directory, not a script file"},
 		{[]string{"run", fifo}, exitUsage, "is a named pipe (FIFO), not a script file (to pipe a script in, use \"p2prepl run -\")"},
 		{[]string{"-i", fifo}, exitUsage, "is a named pipe (FIFO)"},
+		{[]string{"sweep", fifo, "--seeds", "1", "--quiet"}, exitUsage, "is a named pipe (FIFO)"},
+		{[]string{"explore", fifo, "--runs", "1", "--quiet"}, exitScriptError, "is a named pipe (FIFO)"},
 		{[]string{"run", nul}, exitScriptError, "nul.star:2:7: syntax error: NUL byte in the source"},
 		{[]string{"run", utf}, exitScriptError, "utf.star:2:9: syntax error: invalid UTF-8 (byte 0xe9)"},
 	} {

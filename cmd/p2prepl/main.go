@@ -15,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -24,7 +23,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"go.starlark.net/starlark"
@@ -520,10 +518,8 @@ type scriptSource struct {
 	src  []byte
 }
 
-// readScript reads the script named on the command line ("-": stdin). A
-// path must name a regular file: it is opened without blocking and
-// checked before it is read, so that a named pipe or a device is refused
-// instead of hanging.
+// readScript reads the script named on the command line ("-": stdin; a
+// path must name a regular file, see bindings.ReadScriptFile).
 func readScript(file string, stdin io.Reader) (*scriptSource, error) {
 	if file == "-" {
 		data, err := io.ReadAll(stdin)
@@ -532,40 +528,10 @@ func readScript(file string, stdin io.Reader) (*scriptSource, error) {
 		}
 		return &scriptSource{"<stdin>", data}, nil
 	}
-	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	data, err := bindings.ReadScriptFile(file)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no script %s (no such file)", file)
-		}
-		return nil, fmt.Errorf("cannot open the script: %v", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("cannot open the script: %v", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is %s, not a script file (to pipe a script in, use \"p2prepl run -\")", file, fileKind(fi.Mode()))
-	}
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %v", file, err)
+		return nil, err
 	}
 	return &scriptSource{file, data}, nil
 }
 
-// fileKind names what a non-regular file is.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe (FIFO)"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	default:
-		return "a special file"
-	}
-}
