@@ -128,6 +128,8 @@ type Env struct {
 	costs    struct{ events, delivered uint64 }
 	hooks    map[int]func() // OnInterrupt functions, by id
 	nextHook int
+
+	stopCause *MemoryError // why the memory watchdog stopped the session
 }
 
 type moduleEntry struct {
@@ -266,9 +268,16 @@ func (e *Env) begin(thread *starlark.Thread) func() {
 	}
 	e.mu.Lock()
 	first := e.active[thread] == 0
+	idle := len(e.active) == 0
 	e.active[thread]++
 	e.threads[thread] = true
+	if idle {
+		e.stopCause = nil
+	}
 	e.mu.Unlock()
+	if idle {
+		e.activate(true)
+	}
 	if first {
 		// A new top-level evaluation: a fresh step budget, and no
 		// cancellation left over from an interrupt or a limit.
@@ -280,7 +289,11 @@ func (e *Env) begin(thread *starlark.Thread) func() {
 		if e.active[thread]--; e.active[thread] <= 0 {
 			delete(e.active, thread)
 		}
+		idle := len(e.active) == 0
 		e.mu.Unlock()
+		if idle {
+			e.activate(false)
+		}
 	}
 }
 
@@ -368,14 +381,18 @@ const interruptReason = "interrupted"
 // every simulation inside sim.run stops before its next event (it stays
 // usable at the time it reached; sim.run resumes it) and every running
 // Starlark thread is cancelled. Call Uncancel before the next evaluation.
-func (e *Env) Interrupt() {
+func (e *Env) Interrupt() { e.interrupt(interruptReason) }
+
+// interrupt stops what the session runs, cancelling Starlark code with
+// reason.
+func (e *Env) interrupt(reason string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, r := range e.runs {
 		r.sim.Interrupt()
 	}
 	for t := range e.active {
-		t.Cancel(interruptReason)
+		t.Cancel(reason)
 	}
 	for _, f := range e.hooks {
 		f()

@@ -91,6 +91,11 @@ func FormatError(err error) string {
 	if isInternal {
 		what = ie.Error()
 	}
+	// Starlark prefixes a cancellation's reason; the memory limit's says
+	// what happened by itself.
+	if r, ok := strings.CutPrefix(what, "Starlark computation cancelled: "); ok && strings.HasPrefix(r, "memory limit of ") {
+		what = r
+	}
 	pos := ""
 	if inner != nil {
 		pos = innermostPos(inner.CallStack)

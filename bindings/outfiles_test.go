@@ -103,7 +103,8 @@ func TestOneWayToWrite(t *testing.T) {
 				return err
 			}
 			for i, line := range strings.Split(string(data), "\n") {
-				if m := raw.FindString(line); m != "" {
+				readOnly := strings.Contains(line, "os.O_RDONLY") && !regexp.MustCompile(`O_(WRONLY|RDWR|CREATE|TRUNC|APPEND)`).MatchString(line)
+				if m := raw.FindString(line); m != "" && !readOnly {
 					t.Errorf("%s:%d: %s... writes outside bindings/outfiles; use outfiles.Create, Stream or WriteFile", p, i+1, m)
 				}
 			}

@@ -130,6 +130,9 @@ func (pr *prepared) bandwidth(name string, v starlark.Value, id int) (float64, e
 
 // spec makes the engine PeerSpec of peer id (engine.NoPeer: next free).
 func (pr *prepared) spec(id int) (engine.PeerSpec, error) {
+	if err := pr.s.env.stopped(); err != nil { // adding millions of peers is one long call
+		return engine.PeerSpec{}, err
+	}
 	ps := engine.PeerSpec{ID: id, Type: pr.typ, Region: pr.region, Validate: pr.validate}
 	if pr.regionD != nil {
 		ps.Region = string(pr.regionD.values[pr.regionD.choice.Pick(pr.s.peerRand)].(starlark.String))

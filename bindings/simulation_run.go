@@ -34,6 +34,16 @@ func (s *Simulation) drive(thread *starlark.Thread, fn string, until float64, f 
 	if ferr := s.flushTrace(); err == nil && ferr != nil {
 		err = ferr
 	}
+	if err != nil {
+		e.mu.Lock()
+		cause := e.stopCause
+		e.mu.Unlock()
+		if cause != nil { // the memory watchdog stopped the run
+			c := *cause
+			c.Running, c.At, c.Pending, c.Sources = true, s.sim.Now(), s.sim.Pending(), s.sim.Sources(3)
+			return &c
+		}
+	}
 	switch {
 	case err == nil:
 		return nil
