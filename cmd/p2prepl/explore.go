@@ -45,7 +45,7 @@ Flags:
   --first-seed N    run i samples with faults seed N+i-1 (default 1)
   --no-shrink       report the failure without shrinking it
   --shrink-runs N   schedules tried at each smaller parameter value (default 20)
-  --seed N, --set key=value, --max-steps N, --max-events N
+  --seed N, --set key=value, --max-steps N, --max-events N, --max-memory SIZE
                     as for p2prepl run, for every run
   --timeout D       wall time allowed to each run (default: none)
   --out DIR         where the schedule file (and the space-time diagram of
@@ -77,6 +77,7 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 	fs.Var(params, "set", "")
 	fs.StringVar(&budget, "budget", "", "")
 	fs.StringVar(&strategy, "strategy", "", "")
+	fs.Var(new(memFlag), "max-memory", "") // the process's, applied in main
 	fs.StringVar(&outDir, "out", ".", "")
 	fs.StringVar(&resultsPath, "results", "", "")
 	fs.StringVar(&storePath, "store", "", "")

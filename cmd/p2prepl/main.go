@@ -74,6 +74,10 @@ Flags (before or after FILE.star):
                     messages stops with its busiest sources named
   --max-stall N     events a simulation may process in a row without its
                     clock advancing (default %d, grown like --max-pending)
+  --max-memory SIZE memory the script may use (4GB, 512MB; off for none;
+                    default: a quarter of the machine's memory, at most 2 GB:
+                    %s here); a script or run that needs more stops
+                    with a message
   --timeout D       wall time allowed to the script (a Go duration: 90s, 10m;
                     default: none)
   --load-path DIR   a directory load() may read modules from, besides the
@@ -101,12 +105,30 @@ stops the running command (a simulation stays usable at the time it
 reached), Ctrl-D leaves. The history is kept in $P2PREPL_HISTORY, else
 in <user config dir>/p2prepl/history.
 
-Exit status: 0 on success, 1 when the script fails, 2 for a bad command
-line, 3 for an internal error (a bug in p2prepl), 130 when interrupted.
-`, bindings.DefaultMaxSteps, bindings.DefaultMaxEvents, bindings.DefaultMaxPending, bindings.DefaultMaxStall)
+Exit status: 0 on success, 1 when the script fails (an error in it, or a
+limit reached: steps, events, pending events, memory, time), 2 for a bad
+command line, 3 for an internal error (a bug in p2prepl, not in the
+script: please report it), 130 when interrupted.
+`, bindings.DefaultMaxSteps, bindings.DefaultMaxEvents, bindings.DefaultMaxPending, bindings.DefaultMaxStall, bindings.FormatBytes(defaultMaxMemory()))
 
 func main() {
-	os.Exit(realMain(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	args := os.Args[1:]
+	stderr := os.Stderr
+	if runsScripts(args) {
+		if os.Getenv(childEnv) == "" {
+			limit := defaultMaxMemory()
+			if v, ok := maxMemoryArg(args); ok {
+				limit = v
+			}
+			if limit > 0 {
+				if code := supervise(args, limit); code >= 0 {
+					os.Exit(code)
+				}
+			}
+		}
+		stderr, _ = startMemoryLimit(args)
+	}
+	os.Exit(realMain(args, os.Stdin, os.Stdout, stderr))
 }
 
 // realMain is the whole program; it never lets a Go panic reach the user.
@@ -254,6 +276,7 @@ func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error
 	fs.Uint64Var(&cfg.opts.MaxSteps, "max-steps", 0, "")
 	fs.Uint64Var(&cfg.opts.MaxEvents, "max-events", 0, "")
 	fs.Uint64Var(&cfg.opts.MaxPending, "max-pending", 0, "")
+	fs.Var(new(memFlag), "max-memory", "") // applied in main, before anything runs
 	fs.Uint64Var(&cfg.opts.MaxStall, "max-stall", 0, "")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "")
 	fs.DurationVar(&cfg.timeout, "timeout", 0, "")
@@ -377,6 +400,7 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 	for _, w := range cfg.warnings {
 		fmt.Fprintf(stderr, "p2prepl: warning: %s\n", w)
 	}
+	running.Store(env)
 
 	status := exitOK
 	if cfg.file != "" {
@@ -534,4 +558,3 @@ func readScript(file string, stdin io.Reader) (*scriptSource, error) {
 	}
 	return &scriptSource{file, data}, nil
 }
-

@@ -42,6 +42,8 @@ Flags:
                          script, parameters and seed); run the rest
   --max-steps N          Starlark steps allowed to each run
   --max-events N         events allowed to each simulation of a run
+  --max-memory SIZE      memory the whole sweep may use (default: a quarter
+                         of the machine's), shared by the runs in parallel
   --timeout D            wall time allowed to each run (90s, 10m)
   --shard i/K            run only part i of K of the grid (0 <= i < K)
   --quiet                no progress line
@@ -98,6 +100,7 @@ func parseSweep(args []string) (*sweepConfig, error) {
 	fs.StringVar(&c.shard, "shard", "", "")
 	fs.Uint64Var(&c.limits.MaxSteps, "max-steps", 0, "")
 	fs.Uint64Var(&c.limits.MaxEvents, "max-events", 0, "")
+	fs.Var(new(memFlag), "max-memory", "") // the process's, applied in main
 	fs.DurationVar(&c.limits.Timeout, "timeout", 0, "")
 	fs.StringVar(&c.slurm, "slurm", "", "")
 	fs.IntVar(&c.tasks, "tasks", 10, "")
