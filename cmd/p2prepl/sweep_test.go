@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -243,4 +244,36 @@ func rowsOf(t *testing.T, path string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// On a terminal a sweep shows runs done, failures, runs per second and
+// the time left; Ctrl-C stops it with the runs in flight stored as
+// interrupted. On a pipe there is no progress line.
+func TestSweepProgressOnTerminal(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "medium.star")
+	os.WriteFile(script, []byte("n = 0\nfor i in range(200000):\n    n += i % 7\nrecord(n = n, fail = param(\"seed\", 0) % 5 == 0 and fail(\"every fifth\"))\n"), 0o644)
+	s := startSession(t, filepath.Join(dir, "history"), "sweep", script, "--seeds", "500", "-j", "1", "--out", dir)
+	head := s.expect(" failed")
+	tail := s.expect("ETA ")
+	if !regexp.MustCompile(`runs [0-9]+/500  [0-9]+ failed`).MatchString(head) || !regexp.MustCompile(`^  [0-9.]+ runs/s  ETA $`).MatchString(tail) {
+		t.Errorf("progress line: %q then %q", head, tail)
+	}
+	s.send("\x03")
+	s.expect("--resume finishes the sweep")
+	if code := s.waitExit(); code != 130 {
+		t.Errorf("interrupted sweep: exit status %d, want 130", code)
+	}
+	res, err := runner.Read(filepath.Join(dir, "results.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := res.Counts(); c[store.Interrupted] > 1 || c[store.Error] == 0 || len(res.Runs) >= 500 {
+		t.Errorf("stored after Ctrl-C: %v of %d runs", c, len(res.Runs))
+	}
+
+	r := p2prepl(t, "sweep", script, "--seeds", "3", "--out", dir, "--store", filepath.Join(dir, "pipe.db"))
+	if strings.Contains(r.stderr, "runs/s  ETA") || strings.Contains(r.stderr, "\r") {
+		t.Errorf("progress on a pipe:\n%q", r.stderr)
+	}
 }
