@@ -157,9 +157,20 @@ func TestInterruptInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sw := &Sweep{Script: slow, Seeds: SeedRange(1, 2), Runner: Runner{Jobs: 2, OutDir: dir}, Store: filepath.Join(dir, "r.db")}
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	started := make(chan bool, 2)
+	newEnv := func(opts bindings.Options) *bindings.Env {
+		started <- true
+		return DefaultEnv(opts)
+	}
+	go func() {
+		<-started
+		<-started
+		time.Sleep(100 * time.Millisecond) // both runs are in their loops
+		cancel()
+	}()
+	sw := &Sweep{Script: slow, Seeds: SeedRange(1, 2), Runner: Runner{Jobs: 2, OutDir: dir, NewEnv: newEnv}, Store: filepath.Join(dir, "r.db")}
 	sum, err := sw.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
