@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"encoding/base64"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -257,4 +259,44 @@ func BenchmarkReportS1(b *testing.B) {
 		size = buf.Len()
 	}
 	b.ReportMetric(float64(size)/1e6, "MB")
+}
+
+// With more peers than columns, each cell stands for a group of peers;
+// a sparse spread (few peers of each group got a message) still shows.
+func TestHeatmapGroups(t *testing.T) {
+	s, _, err := scenario.S1(1199, 42)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Run(3000); err != nil {
+		t.Fatal(err)
+	}
+	hm, err := buildHeatmap(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hm.Cols != 400 || !strings.Contains(hm.Caption, "groups of 3 peers") {
+		t.Fatalf("%d columns, caption %q", hm.Cols, hm.Caption)
+	}
+	b64 := strings.TrimPrefix(hm.PNG, "data:image/png;base64,")
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	colored := 0
+	for y := 0; y < hm.Rows; y++ {
+		for x := 0; x < hm.Cols; x++ {
+			if r, g, b, _ := img.At(x, y).RGBA(); !(r>>8 == 0xee && g>>8 == 0xee && b>>8 == 0xee) {
+				colored++
+			}
+		}
+	}
+	// Every id reached some peers: at least its first receivers' cells.
+	if colored < hm.Rows*3 {
+		t.Errorf("%d colored cells of %d x %d", colored, hm.Rows, hm.Cols)
+	}
 }

@@ -86,16 +86,25 @@ func buildHeatmap(sim *engine.Sim) (heatmap, error) {
 			}
 		}
 		for c := 0; c < ncols; c++ {
-			// the most common state among the group's peers
+			// The version most of the group's peers received, paler the
+			// fewer of them received any: a sparse spread stays visible.
 			counts := map[int]int{}
-			best, bestN := -1, -1
+			best, bestN, got, n := -1, 0, 0, 0
 			for i := c * group; i < min((c+1)*group, len(peers)); i++ {
-				counts[state[i]]++
-				if n := counts[state[i]]; n > bestN || (n == bestN && state[i] < best) {
-					best, bestN = state[i], n
+				n++
+				if v := state[i]; v >= 0 {
+					got++
+					counts[v]++
+					if k := counts[v]; k > bestN || (k == bestN && v < best) {
+						best, bestN = v, k
+					}
 				}
 			}
-			img.SetNRGBA(c, r, stateColor(best))
+			col := stateColor(best)
+			if best >= 0 && got < n {
+				col = blend(cellNone, col, 0.3+0.7*float64(got)/float64(n))
+			}
+			img.SetNRGBA(c, r, col)
 		}
 	}
 	var b bytes.Buffer
@@ -112,7 +121,7 @@ func buildHeatmap(sim *engine.Sim) (heatmap, error) {
 		hm.Caption += fmt.Sprintf("; %d of the ids shown, evenly spaced", len(rows))
 	}
 	if group > 1 {
-		hm.Caption += fmt.Sprintf("; columns are groups of %d peers in id order, each cell the most common state in its group", group)
+		hm.Caption += fmt.Sprintf("; columns are groups of %d peers in id order, each cell the version most of the group received, paler the fewer received it", group)
 	}
 	hm.Legend = append(hm.Legend, legendEntry{Color: hex(cellNone), Label: "not received"})
 	for v := 0; v <= maxVersion && v < len(versionC); v++ {
@@ -147,6 +156,12 @@ func stateColor(s int) color.NRGBA {
 		return cellNone
 	}
 	return versionC[min(s, len(versionC)-1)]
+}
+
+// blend mixes a and b, f of the way to b.
+func blend(a, b color.NRGBA, f float64) color.NRGBA {
+	mix := func(x, y uint8) uint8 { return uint8(float64(x)*(1-f) + float64(y)*f + 0.5) }
+	return color.NRGBA{mix(a.R, b.R), mix(a.G, b.G), mix(a.B, b.B), 0xff}
 }
 
 func hex(c color.NRGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
