@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,5 +125,23 @@ func TestLoadPath(t *testing.T) {
 	}
 	if r := p2prepl(t, "run", "--load-path", filepath.Join(base, "nothere"), script); r.code != exitUsage {
 		t.Errorf("--load-path to a missing directory: exit %d, want %d", r.code, exitUsage)
+	}
+}
+
+// TestTimeoutInsideLongCall: --timeout holds even when the script is
+// inside one long Go call that cannot be cancelled (str() of a list
+// nested 200,000 deep takes minutes): the process ends after a grace
+// period with a message saying so.
+func TestTimeoutInsideLongCall(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "deep.star")
+	os.WriteFile(script, []byte("x = []\nfor i in range(200000):\n    x = [x]\nprint(len(str(x)))\n"), 0o644)
+	cmd := exec.Command(binary, "run", "--quiet", "--timeout", "1s", script)
+	cmd.Env = append(os.Environ(), "P2PREPL_INTERRUPT_GRACE=1s", "P2PREPL_HISTORY=")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitScriptError || !strings.Contains(stderr.String(), "did not stop within 1s of being interrupted") {
+		t.Errorf("exit %v, stderr:\n%s", err, &stderr)
 	}
 }

@@ -453,6 +453,16 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 	return status
 }
 
+// interruptGrace is how long a script may take to stop after --timeout
+// interrupted it before the process ends anyway ($P2PREPL_INTERRUPT_GRACE,
+// a Go duration, shortens it for tests).
+var interruptGrace = func() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("P2PREPL_INTERRUPT_GRACE")); err == nil && d > 0 {
+		return d
+	}
+	return 10 * time.Second
+}()
+
 // runScript executes cfg.file. On failure it prints the error and returns
 // a non-zero status, and the globals the script had defined so far.
 func runScript(env *bindings.Env, cfg *config, script *scriptSource, out *progressWriter, stderr io.Writer) (starlark.StringDict, int, error) {
@@ -483,6 +493,16 @@ func runScript(env *bindings.Env, cfg *config, script *scriptSource, out *progre
 		case <-deadline:
 			timedOut.Store(true)
 			env.Interrupt()
+			// Starlark code and runs stop at once; one long Go call (a
+			// builtin building a huge value, str() of a deep list) does
+			// not notice: the limit still holds.
+			select {
+			case <-done:
+			case <-time.After(interruptGrace):
+				out.clear()
+				fmt.Fprintf(stderr, "wall-time limit reached: the script ran longer than %v (raise it with --timeout), and did not stop within %v of being interrupted (it was inside one long call)\n", cfg.timeout, interruptGrace)
+				os.Exit(exitScriptError)
+			}
 			return
 		case <-done:
 			return

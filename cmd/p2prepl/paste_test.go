@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // TestPasteReader checks what readline receives for some inputs and what
@@ -106,5 +107,29 @@ func TestREPLPaste(t *testing.T) {
 	}
 	if code := s.exit(); code != 0 {
 		t.Errorf("exit status %d", code)
+	}
+}
+
+// TestREPLStuckInterrupt: a command inside one long Go call ignores
+// Ctrl-C; a second Ctrl-C a moment later ends the session instead of
+// leaving the user stuck.
+func TestREPLStuckInterrupt(t *testing.T) {
+	s := startSession(t, filepath.Join(t.TempDir(), "history"))
+	s.expect(">>> ")
+	s.send("x = []\r")
+	s.expect(">>> ")
+	s.send("for i in range(200000): x = [x]\r")
+	s.expect("... ")
+	s.send("\r")
+	s.expect(">>> ")
+	s.send("len(str(x))\r") // minutes inside str()
+	s.expect("len(str(x))\n")
+	time.Sleep(500 * time.Millisecond)
+	s.send("\x03")
+	time.Sleep(1500 * time.Millisecond)
+	s.send("\x03")
+	s.expect("the command did not stop (it is inside one long call); leaving")
+	if code := s.waitExit(); code != 130 {
+		t.Errorf("exit status %d, want 130", code)
 	}
 }

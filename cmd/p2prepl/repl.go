@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/chzyer/readline"
 	"go.starlark.net/starlark"
@@ -247,6 +248,8 @@ type evaluator struct {
 	mu          sync.Mutex
 	evaluating  bool
 	interrupted atomic.Bool
+	// interruptedAt is when the evaluation was first interrupted.
+	interruptedAt time.Time
 	// lastNow is the latest simulated time seen while interrupting.
 	lastNow     float64
 	lastNowSeen bool
@@ -258,6 +261,17 @@ func (ev *evaluator) interrupt() {
 	defer ev.mu.Unlock()
 	if !ev.evaluating {
 		return
+	}
+	if ev.interrupted.Load() && time.Since(ev.interruptedAt) > time.Second {
+		// Still evaluating well after a first Ctrl-C: it is inside one
+		// long Go call that cannot be cancelled; end the session rather
+		// than leave the user stuck.
+		ev.io.stdout.clear()
+		fmt.Fprintln(ev.io.stderr, "p2prepl: interrupted again: the command did not stop (it is inside one long call); leaving")
+		os.Exit(exitInterrupted)
+	}
+	if !ev.interrupted.Load() {
+		ev.interruptedAt = time.Now()
 	}
 	ev.interrupted.Store(true)
 	if now, _, _, ok := ev.env.Running(); ok {
