@@ -204,7 +204,7 @@ func memoryMessage(limit, asked, inUse int64, status childStatus) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "p2prepl: memory limit of %s exceeded", bindings.FormatBytes(limit))
 	switch {
-	case asked >= limit/2:
+	case asked >= limit || inUse == 0 && asked > 0:
 		fmt.Fprintf(&b, ": the script asked for %s in one allocation (a list, string or table that large: [0] * 1000000000 is 16 GB)", bindings.FormatBytes(asked))
 	case asked > 0:
 		fmt.Fprintf(&b, ": with %s in use the script asked for %s more", bindings.FormatBytes(inUse), bindings.FormatBytes(asked))

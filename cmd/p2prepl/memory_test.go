@@ -104,6 +104,10 @@ func TestCrashMessages(t *testing.T) {
 	if msg := memoryMessage(2<<30, 1<<29, 3<<29, childStatus{}); !strings.Contains(msg, "with 1.5 GB in use the script asked for 512 MB more") {
 		t.Errorf("gradual: %s", msg)
 	}
+	// A dict doubling its table near the limit is not one huge value.
+	if msg := memoryMessage(2<<30, 1800<<20, 1900<<20, childStatus{}); !strings.Contains(msg, "with 1.9 GB in use the script asked for 1.8 GB more") {
+		t.Errorf("table growth: %s", msg)
+	}
 	if !isCrash("panic: boom\n\ngoroutine 7 [running]:\nmain.f()\n") || !isCrash("fatal error: concurrent map writes\n") || isCrash("==================\nWARNING: DATA RACE\n") {
 		t.Error("isCrash misjudges")
 	}
