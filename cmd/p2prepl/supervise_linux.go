@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,6 +80,11 @@ func supervise(args []string, limit int64) int {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, crashW
 	cmd.ExtraFiles = []*os.File{os.Stderr, statusW}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+
+	// Pdeathsig fires when the thread that started the child exits, not
+	// the process: keep this goroutine on its thread until the child ends.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
