@@ -189,8 +189,13 @@ func (g *Graph) Validate() error {
 // N returns the number of nodes.
 func (g *Graph) N() int { return len(g.Nodes) }
 
-// HasNode reports whether id is a node of g (binary search, O(log n)).
+// HasNode reports whether id is a node of g: O(1) when the nodes are a
+// run of consecutive ids (every generator's 1..n), else a binary search.
 func (g *Graph) HasNode(id int) bool {
+	n := len(g.Nodes)
+	if n > 0 && g.Nodes[n-1]-g.Nodes[0] == n-1 {
+		return id >= g.Nodes[0] && id <= g.Nodes[n-1]
+	}
 	_, ok := slices.BinarySearch(g.Nodes, id)
 	return ok
 }

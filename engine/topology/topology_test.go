@@ -613,3 +613,20 @@ func BenchmarkWattsStrogatz100k(b *testing.B) {
 		}
 	}
 }
+
+func TestHasNode(t *testing.T) {
+	for _, tc := range []struct {
+		nodes []int
+		id    int
+		want  bool
+	}{
+		{[]int{1, 2, 3, 4}, 1, true}, {[]int{1, 2, 3, 4}, 4, true}, {[]int{1, 2, 3, 4}, 0, false}, {[]int{1, 2, 3, 4}, 5, false},
+		{[]int{1, 3, 4, 9}, 3, true}, {[]int{1, 3, 4, 9}, 2, false}, {[]int{1, 3, 4, 9}, 9, true}, {[]int{1, 3, 4, 9}, 10, false},
+		{nil, 0, false}, {[]int{-2, -1, 0}, -1, true},
+	} {
+		g := &Graph{Nodes: tc.nodes}
+		if got := g.HasNode(tc.id); got != tc.want {
+			t.Errorf("HasNode(%v, %d) = %v", tc.nodes, tc.id, got)
+		}
+	}
+}
