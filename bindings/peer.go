@@ -116,7 +116,12 @@ never connected is an error; to a peer it was connected to earlier in the
 run (a connection manager drops silent neighbours) it is counted as
 dropped_disconnected (simulation(strict_links = True) makes it an error);
 a send from an offline peer is counted as dropped_offline. Sending a
-received message forwards it (see peer.forward); only its receiver can.`, peerSend),
+received message forwards it (see peer.forward); only its receiver can.
+A peer's code (its services, its validate function) acts only for its
+own peer: it may read other peers, but sending as one of them (or
+storing into, connecting, disconnecting, crashing one, or changing the
+network) is an error, so no byzantine service can put an honest peer's
+id on msg.path. The script itself acts for any peer.`, peerSend),
 		api.Method("forward", `peer.forward(to, msg) -> None
 
 Sends a received msg one hop further: TTL one less, hops one more (the
@@ -223,6 +228,9 @@ func peerStore(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 		return nil, err
 	}
 	if err := p.s.stopped(); err != nil {
+		return nil, err
+	}
+	if err := p.s.actsFor("peer.store", p.p); err != nil {
 		return nil, err
 	}
 	value.Freeze()
@@ -362,6 +370,9 @@ func (p *Peer) send(fn string, to, mv starlark.Value, mustForward bool) (starlar
 	if err := p.s.stopped(); err != nil {
 		return nil, err
 	}
+	if err := p.s.actsFor(fn, p.p); err != nil {
+		return nil, err
+	}
 	if by := p.s.interceptor(p.p); by != nil {
 		if err := p.forwardable(fn, m); err != nil {
 			return nil, err
@@ -453,6 +464,9 @@ func (p *Peer) gossip(fn string, mv starlark.Value, fanout int, exclude, except 
 	if err := p.s.stopped(); err != nil {
 		return nil, err
 	}
+	if err := p.s.actsFor(fn, p.p); err != nil {
+		return nil, err
+	}
 	if by := p.s.interceptor(p.p); by != nil {
 		if err := p.forwardable(fn, m); err != nil {
 			return nil, err
@@ -495,6 +509,9 @@ func peerConnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if err != nil {
 		return nil, err
 	}
+	if err := p.s.actsOnLink(b.Name(), p.p, o); err != nil {
+		return nil, err
+	}
 	if err := p.s.sim.Connect(p.p.ID(), o.ID()); err != nil {
 		return nil, fmt.Errorf("%s: %w", b.Name(), err)
 	}
@@ -504,6 +521,9 @@ func peerConnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 func peerDisconnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	p, o, err := otherPeer(b, args, kwargs)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.s.actsOnLink(b.Name(), p.p, o); err != nil {
 		return nil, err
 	}
 	p.s.sim.Disconnect(p.p.ID(), o.ID())
@@ -521,6 +541,9 @@ func peerGoOnline(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 func setOnline(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple, up bool) (starlark.Value, error) {
 	p := recv(b)
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+		return nil, err
+	}
+	if err := p.s.actsFor(b.Name(), p.p); err != nil {
 		return nil, err
 	}
 	defer p.s.enter(thread)()

@@ -35,6 +35,7 @@ type Simulation struct {
 	validating *engine.Peer                       // peer inside its validate function
 	busy       float64                            // ms charged by peer.busy during validate
 	active     *Instance                          // the Starlark service instance running now, if any
+	acting     *engine.Peer                       // peer whose validate function scheduled the sim.at call running now
 	counted    struct{ events, delivered uint64 } // what Env.Costs has of it (see count)
 
 	// Time travel (timetravel.go): pending sim.at calls, Starlark
@@ -357,7 +358,11 @@ Takes automatic checkpoints as sim.run goes (one now, then every
 interval), for sim.rewind. Each costs about the memory of the
 simulation's state (S1 at 10,000 peers: 10 MB, 30 ms).`, simRecordTimeline),
 		api.Method("step", "sim.step() -> True if an event was processed, False if none is left. Runs exactly one event.", simStep),
-		api.Method("at", "sim.at(t, fn, *args) -> None; calls fn(*args) at simulated time t (>= sim.now) during a later sim.run.", simAt),
+		api.Method("at", `sim.at(t, fn, *args) -> None; calls fn(*args) at simulated time t (>= sim.now) during a later sim.run.
+
+Called by a peer's code (a service or a validate function), the call is
+that peer's: it acts only for that peer, as its timers do, and never runs
+once the peer has crashed. Called by the script, it may act for any peer.`, simAt),
 		api.Method("crash", `sim.crash(peer, at=None) -> None
 
 Crashes the peer at time at (default now): it stops for good. Its inbound

@@ -18,6 +18,9 @@ func simCrash(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple,
 	if err != nil {
 		return nil, err
 	}
+	if err := s.actsFor(b.Name(), p); err != nil {
+		return nil, err
+	}
 	if at == starlark.None {
 		p.Crash()
 		return starlark.None, nil
@@ -55,6 +58,9 @@ func simPartition(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "a", &av, "b?", &bv, "start?", &startV, "end?", &endV); err != nil {
 		return nil, err
 	}
+	if err := s.actsOnAll(b.Name()); err != nil {
+		return nil, err
+	}
 	ga, err := s.group(b.Name(), "a", av)
 	if err != nil {
 		return nil, err
@@ -90,6 +96,9 @@ func simSetLoss(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	var p num
 	var at, link starlark.Value = starlark.None, starlark.None
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "p", &p, "at?", &at, "link?", &link); err != nil {
+		return nil, err
+	}
+	if err := s.actsOnAll(b.Name()); err != nil {
 		return nil, err
 	}
 	prob := float64(p)

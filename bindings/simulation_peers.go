@@ -191,6 +191,9 @@ func simAddPeers(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, pairs...); err != nil {
 		return nil, err
 	}
+	if err := s.actsOnAll(b.Name()); err != nil {
+		return nil, err
+	}
 	pr, err := s.prepare(b.Name(), &c)
 	if err != nil {
 		return nil, err
@@ -273,6 +276,9 @@ func simAddPeer(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	pairs := append([]any{"id?", &idV}, c.pairs()...)
 	pairs = append(pairs, "connect?", &connectV)
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, pairs...); err != nil {
+		return nil, err
+	}
+	if err := s.actsOnAll(b.Name()); err != nil {
 		return nil, err
 	}
 	id := engine.NoPeer
@@ -382,6 +388,9 @@ func simConnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if err != nil {
 		return nil, err
 	}
+	if err := s.actsOnLink(b.Name(), pa, pb); err != nil {
+		return nil, err
+	}
 	if err := s.sim.Connect(pa.ID(), pb.ID()); err != nil {
 		return nil, fmt.Errorf("sim.%w", err)
 	}
@@ -392,6 +401,9 @@ func simDisconnect(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 	s := simOf(b)
 	pa, pb, err := s.peerPair(b, args, kwargs)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.actsOnLink(b.Name(), pa, pb); err != nil {
 		return nil, err
 	}
 	s.sim.Disconnect(pa.ID(), pb.ID())

@@ -223,9 +223,22 @@ func simAt(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 	s.nextAt++
 	id := s.nextAt
 	s.at[id] = atCall{fn, rest}
+	// Scheduled by a peer's code, the call is that peer's (see actor.go):
+	// it acts only for it, goes through its interceptor as its timers do,
+	// and dies with it.
+	in, actor := s.active, s.actor()
 	err = s.sim.Schedule(t, func() error {
 		delete(s.at, id)
+		if actor != nil && actor.Crashed() {
+			return nil
+		}
+		if in != nil && in.peer == actor {
+			return in.call(fn, rest)
+		}
+		prev := s.acting
+		s.acting = actor
 		_, err := s.call(fn, rest)
+		s.acting = prev
 		return err
 	})
 	if err != nil {
