@@ -92,11 +92,17 @@ func builtinRound(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	}
 	ndigits, hasDigits := 0, nd != starlark.None
 	if hasDigits {
-		n, err := starlark.AsInt32(nd)
-		if err != nil {
+		i, ok := nd.(starlark.Int)
+		if !ok {
 			return nil, fmt.Errorf("round: ndigits must be an int (got %s %s)", nd.Type(), short(nd))
 		}
-		ndigits = n
+		// Beyond a billion digits every result is x itself or 0, as in
+		// Python: clamp rather than refuse.
+		n, ok := i.Int64()
+		if !ok {
+			n = int64(i.Sign()) << 30
+		}
+		ndigits = int(max(-1<<30, min(1<<30, n)))
 	}
 	switch v := x.(type) {
 	case starlark.Int:

@@ -566,7 +566,10 @@ func simRewind(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	if err != nil {
 		return nil, err
 	}
-	if math.IsNaN(t) || t > s.sim.Now() {
+	if math.IsNaN(t) {
+		return nil, fmt.Errorf("sim.rewind: t must be a time in ms, not NaN")
+	}
+	if t > s.sim.Now() {
 		return nil, fmt.Errorf("sim.rewind: t=%s ms is after now (%s ms); rewind goes back in time (sim.run goes forward)", fmtFloat(t), fmtFloat(s.sim.Now()))
 	}
 	tl := s.timeline

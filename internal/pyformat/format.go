@@ -320,6 +320,12 @@ func RoundInt(x *big.Int, ndigits int) *big.Int {
 	if ndigits >= 0 {
 		return new(big.Int).Set(x)
 	}
+	// |x| < 10**k / 2 rounds to 0: decide that from x's size, without
+	// building 10**-ndigits (round(1, -10**9) would compute a number of a
+	// billion digits).
+	if digits := x.BitLen()*30103/100000 + 1; -ndigits > digits+1 {
+		return new(big.Int)
+	}
 	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-ndigits)), nil)
 	n := roundHalfEven(x, scale)
 	return n.Mul(n, scale)

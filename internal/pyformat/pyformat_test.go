@@ -83,3 +83,28 @@ func TestRoundAsPython(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundIntFarDigits: rounding an int to far more digits than it has
+// is 0 at once; it used to build 10**-ndigits (round(123, -10**9) hung).
+func TestRoundIntFarDigits(t *testing.T) {
+	big999, _ := new(big.Int).SetString("999999999999999999999", 10) // 21 digits
+	for _, c := range []struct {
+		x       *big.Int
+		ndigits int
+		want    string
+	}{
+		{big.NewInt(123), -1_000_000_000, "0"},
+		{big.NewInt(-123), -1 << 30, "0"},
+		{big.NewInt(5), -1, "0"},   // a tie, to even
+		{big.NewInt(15), -1, "20"}, // a tie, to even
+		{big.NewInt(51), -2, "100"},
+		{big.NewInt(49), -2, "0"},
+		{big999, -21, "1000000000000000000000"},
+		{big999, -22, "0"},
+		{big999, -23, "0"},
+	} {
+		if got := RoundInt(c.x, c.ndigits).String(); got != c.want {
+			t.Errorf("round(%s, %d) = %s, want %s", c.x, c.ndigits, got, c.want)
+		}
+	}
+}
