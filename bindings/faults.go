@@ -65,10 +65,11 @@ replays it exactly. 'p2prepl explore' searches many such schedules.
 
 delay: extra delay per message copy, ms: a number d for [0, d] or a pair
   (least, most); keep least + the latency under the model's bound.
-drop: drop at most this many copies (counted as dropped_fault).
+drop: drop at most this many copies (counted as dropped_fault; up to
+  a million, chosen among the first sends sends).
 crash: crash at most this many peers (for good) at random times.
 partition: (count, longest ms): cut a random half of the peers off from
-  the rest, count times, each for up to longest ms.
+  the rest, count times (at most 1000), each for up to longest ms.
 kinds: the message kinds delays and drops apply to (default: all).
 peers: the peers that may crash or be cut off (default: all).
 horizon: crashes and partitions start within this many ms of the first
@@ -204,6 +205,7 @@ func ParseBudget(spec string) (*engine.Faults, error) {
 	if strings.TrimSpace(spec) == "none" {
 		return f, nil // perturb nothing, whatever the script's faults= says
 	}
+	seen := map[string]bool{}
 	for _, kv := range strings.Split(spec, ",") {
 		kv = strings.TrimSpace(kv)
 		if kv == "" {
@@ -214,6 +216,10 @@ func ParseBudget(spec string) (*engine.Faults, error) {
 			return nil, fmt.Errorf("budget: want key=value, got %q (e.g. delay=80,drop=2)", kv)
 		}
 		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if seen[k] {
+			return nil, fmt.Errorf("budget: %s is given twice", k)
+		}
+		seen[k] = true
 		num := func() (float64, error) {
 			x, err := strconv.ParseFloat(v, 64)
 			if err != nil {

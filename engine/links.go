@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -182,8 +183,10 @@ func (s *Sim) Partition(a, b []int, from, until float64) error {
 			pt.side[id] = int8(g + 1)
 		}
 	}
-	s.partitions = append(s.partitions, pt)
-	sort.SliceStable(s.partitions, func(i, j int) bool { return s.partitions[i].from < s.partitions[j].from })
+	// In order of from, after those that start at the same time (a
+	// stable sort after each call made many calls quadratic).
+	i := sort.Search(len(s.partitions), func(i int) bool { return s.partitions[i].from > from })
+	s.partitions = slices.Insert(s.partitions, i, pt)
 	return nil
 }
 

@@ -105,9 +105,30 @@ func (f *Faults) Validate() error {
 		return fmt.Errorf("faults: sends must be >= 0 (got %d)", f.Sends)
 	case f.Strategy > Boundary:
 		return fmt.Errorf("faults: unknown strategy %d", f.Strategy)
+	case f.Partitions > MaxPartitions:
+		return fmt.Errorf("faults: at most %d partitions (got %d)", MaxPartitions, f.Partitions)
+	case f.Sends > math.MaxUint32:
+		return fmt.Errorf("faults: sends must be at most %d (got %d)", uint32(math.MaxUint32), f.Sends)
+	}
+	sends := f.Sends
+	if sends == 0 {
+		sends = 1000
+	}
+	if n := min(f.Drop, sends); n > MaxPicks {
+		return fmt.Errorf("faults: at most %d drops can be spread over the sends (got drop=%d over %d sends); for a loss rate, give the network a loss", MaxPicks, f.Drop, sends)
+	}
+	if n := min(f.Depth-1, sends); f.Strategy == PCT && n > MaxPicks {
+		return fmt.Errorf("faults: depth must be at most %d (got %d)", MaxPicks+1, f.Depth)
 	}
 	return nil
 }
+
+// Bounds of a budget, so that sampling a schedule stays cheap: a budget
+// beyond them models a different network, not a worse one.
+const (
+	MaxPartitions = 1000    // partitions of one run
+	MaxPicks      = 1000000 // drops, and PCT change points, chosen among the sends
+)
 
 // PerturbKind names a perturbation.
 type PerturbKind string
@@ -356,13 +377,25 @@ func (s *Sim) AppliedCount() int {
 // Perturbing reports whether a budget or a schedule is installed.
 func (s *Sim) Perturbing() bool { return s.pert != nil }
 
-// pickSends chooses up to k distinct send numbers in [1, n].
+// pickSends chooses up to k distinct send numbers in [1, n]. Drawing until
+// k are distinct takes about n ln n draws when k nears n: above n/2 it
+// draws the n-k that are not chosen instead.
 func pickSends(r *rand.Rand, k, n int) map[uint32]bool {
 	if k <= 0 {
 		return nil
 	}
 	if k > n {
 		k = n
+	}
+	if k > n/2 {
+		skip := pickSends(r, n-k, n)
+		out := make(map[uint32]bool, k)
+		for i := 1; i <= n; i++ {
+			if !skip[uint32(i)] {
+				out[uint32(i)] = true
+			}
+		}
+		return out
 	}
 	out := make(map[uint32]bool, k)
 	for len(out) < k {

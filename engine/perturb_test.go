@@ -132,11 +132,30 @@ func TestReplaySubsetKeepsOthers(t *testing.T) {
 func TestFaultsValidate(t *testing.T) {
 	bad := []engine.Faults{
 		{Delay: -1}, {Drop: -1}, {Crash: -2}, {Partitions: 1}, {Partitions: 1, PartitionLen: -3}, {Depth: -1}, {Horizon: -1},
+		// Beyond what sampling can do cheaply (a million partitions used
+		// to hang a run; a drop or depth close to a huge sends took
+		// minutes and gigabytes to pick).
+		{Partitions: engine.MaxPartitions + 1, PartitionLen: 500},
+		{Drop: engine.MaxPicks + 1, Sends: 1 << 30},
+		{Delay: 5, Strategy: engine.PCT, Depth: engine.MaxPicks + 2, Sends: 1 << 30},
+		{Sends: 1 << 33},
 	}
 	for _, f := range bad {
 		s := engine.New(engine.Config{})
 		if err := s.Perturb(f); err == nil {
 			t.Errorf("Perturb(%+v) accepted", f)
+		}
+	}
+	// At the bounds, a budget is accepted, and picking every send is
+	// immediate.
+	for _, f := range []engine.Faults{
+		{Partitions: engine.MaxPartitions, PartitionLen: 500},
+		{Drop: engine.MaxPicks, Sends: engine.MaxPicks},
+		{Drop: 1 << 40}, // at most the 1000 sends it spreads over
+	} {
+		s := engine.New(engine.Config{})
+		if err := s.Perturb(f); err != nil {
+			t.Errorf("Perturb(%+v): %v", f, err)
 		}
 	}
 	s := engine.New(engine.Config{})
