@@ -112,7 +112,7 @@ trace: a file (under the output directory, --out) to write every message
   dtype={"id": str}); table.read_json(path) reads the trace as a table.
   "seq" links a receipt or drop to its send; "vc" is the event's vector
   clock (for simulations of up to 100 peers; p2prepl trace FILE --shiviz
-  computes clocks for any size).
+  computes clocks for up to 10,000).
 trace_format: "jsonl", or "shiviz" to write the trace as a ShiViz log
   (vector clocks always), which opens as a space-time diagram in ShiViz.
 faults: a faults(...) budget: the run is perturbed within it, from the

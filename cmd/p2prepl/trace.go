@@ -52,16 +52,23 @@ func traceCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	in := stdin
 	name := pos[0]
 	if name != "-" {
+		// A named pipe would block until a writer comes ("-" reads a
+		// stream from stdin), a device never end.
+		fi, err := os.Stat(name)
+		if err == nil && !fi.Mode().IsRegular() {
+			what := "a named pipe, socket or device"
+			if fi.IsDir() {
+				what = "a directory"
+			}
+			fmt.Fprintf(stderr, "p2prepl: trace: %s is %s, not a trace file (to convert a stream, pipe it to p2prepl trace -)\n", name, what)
+			return exitScriptError
+		}
 		f, err := os.Open(name)
 		if err != nil {
 			fmt.Fprintf(stderr, "p2prepl: trace: %v\n", err)
 			return exitScriptError
 		}
 		defer f.Close()
-		if fi, err := f.Stat(); err == nil && fi.IsDir() {
-			fmt.Fprintf(stderr, "p2prepl: trace: %s is a directory, not a trace file\n", name)
-			return exitScriptError
-		}
 		in = f
 	}
 	w, err := outfiles.Dir(dir).Create(out)

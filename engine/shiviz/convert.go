@@ -3,9 +3,13 @@ package shiviz
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 )
 
 // traceLine is one line of a p2prepl JSON Lines trace.
@@ -28,21 +32,43 @@ type traceLine struct {
 // ShiViz log, with vector clocks computed from the trace's send sequence
 // numbers (any "vc" in the trace is not needed). Events of no single peer
 // (connect, disconnect) are left out. Errors name the trace line.
+//
+// Clocks are kept for peers numbered in the order they appear, whatever
+// their ids, and a trace may name at most MaxPeers of them: a clock holds
+// an entry per peer heard of, so memory and output grow with the square of
+// the number of peers.
 func Convert(r io.Reader, w io.Writer) error {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 256*1024*1024)
+	sc.Buffer(make([]byte, 64*1024), maxLine)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	if _, err := bw.WriteString(Header); err != nil {
 		return err
 	}
 	log := NewLog()
+	rank := map[int]int{} // peer id -> its index in the clocks
+	var ids []int         // index -> peer id
+	dense := func(id int) (int, error) {
+		if i, ok := rank[id]; ok {
+			return i, nil
+		}
+		if len(ids) == MaxPeers {
+			return 0, fmt.Errorf("peer %d is the trace's peer number %d: at most %d can be converted (clocks grow with the square of the peers; ShiViz shows tens to hundreds): trace a smaller run", id, MaxPeers+1, MaxPeers)
+		}
+		rank[id] = len(ids)
+		ids = append(ids, id)
+		return len(ids) - 1, nil
+	}
 	var buf []byte
+	var entries []clockEntry
 	n, events := 0, 0
 	for sc.Scan() {
 		n++
 		raw := bytes.TrimSpace(sc.Bytes())
 		if len(raw) == 0 {
 			continue
+		}
+		if raw[0] != '{' {
+			return fmt.Errorf("line %d: not a JSON object (a p2prepl trace has one per line)", n)
 		}
 		var tl traceLine
 		if err := json.Unmarshal(raw, &tl); err != nil {
@@ -55,20 +81,72 @@ func Convert(r io.Reader, w io.Writer) error {
 		if skip {
 			continue
 		}
-		host, clock, _ := log.Clock(&e)
-		buf = AppendLine(buf[:0], host, &e, clock)
+		// The clocks are indexed by the host's dense index; the line
+		// names the ids.
+		host, _ := e.Host()
+		h, err := dense(host)
+		if err != nil {
+			return fmt.Errorf("line %d: %v", n, err)
+		}
+		de := e
+		de.From, de.To, de.Peer = h, h, h
+		_, clock, _ := log.Clock(&de)
+		buf, entries = appendLineIDs(buf[:0], host, &e, clock, ids, entries)
 		if _, err := bw.Write(buf); err != nil {
 			return err
 		}
 		events++
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return fmt.Errorf("line %d is longer than %d MB: not a p2prepl trace", n+1, maxLine>>20)
+		}
 		return fmt.Errorf("line %d: %v", n+1, err)
 	}
 	if events == 0 {
 		return fmt.Errorf("the trace has no events of peers (%d lines read): nothing to convert", n)
 	}
 	return bw.Flush()
+}
+
+// maxLine bounds a trace line: a mark's label is the longest field (a
+// variable for tests).
+var maxLine = 256 << 20
+
+// MaxPeers bounds the distinct peers of a converted trace.
+const MaxPeers = 10000
+
+type clockEntry struct {
+	id int
+	n  uint32
+}
+
+// appendLineIDs is AppendLine for a clock over dense indices: its entries
+// are written under the peers' ids, in id order, as AppendClock writes
+// them.
+func appendLineIDs(b []byte, host int, e *Event, clock []uint32, ids []int, scratch []clockEntry) ([]byte, []clockEntry) {
+	b = append(b, "peer"...)
+	b = strconv.AppendInt(b, int64(host), 10)
+	b = append(b, ' ', '"')
+	b = AppendText(b, e)
+	b = append(b, '"', ' ', '{')
+	scratch = scratch[:0]
+	for i, n := range clock {
+		if n != 0 {
+			scratch = append(scratch, clockEntry{ids[i], n})
+		}
+	}
+	slices.SortFunc(scratch, func(a, b clockEntry) int { return cmp.Compare(a.id, b.id) })
+	for i, c := range scratch {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `"peer`...)
+		b = strconv.AppendInt(b, int64(c.id), 10)
+		b = append(b, '"', ':')
+		b = strconv.AppendUint(b, uint64(c.n), 10)
+	}
+	return append(b, '}', '\n'), scratch
 }
 
 func (tl *traceLine) event() (e Event, skip bool, err error) {

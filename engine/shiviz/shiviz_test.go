@@ -2,6 +2,7 @@ package shiviz
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -91,6 +92,8 @@ peer3 "d" {"peer2":1,"peer3":2}
 }
 
 func TestConvertErrors(t *testing.T) {
+	defer func(n int) { maxLine = n }(maxLine)
+	maxLine = 1 << 20
 	for _, tc := range []struct{ name, in, err string }{
 		{"empty", "", "no events of peers"},
 		{"only connects", `{"t":0,"ev":"connect","a":1,"b":2}`, "no events of peers"},
@@ -100,11 +103,52 @@ func TestConvertErrors(t *testing.T) {
 		{"no time", `{"ev":"send"}`, `line 1: not a p2prepl trace event`},
 		{"huge id", `{"t":0,"ev":"mark","peer":1000000000,"label":"x"}`, "out of range"},
 		{"no peer", "\n" + `{"t":0,"ev":"online"}`, `line 2: a "online" event needs a "peer"`},
+		{"array", `[1, 2]`, "line 1: not a JSON object (a p2prepl trace has one per line)"},
+		{"too many peers", manyPeers(MaxPeers + 1), fmt.Sprintf("line %d: peer %d is the trace's peer number %d: at most %d", MaxPeers+1, MaxPeers, MaxPeers+1, MaxPeers)},
+		{"long line", "\n" + `{"t":0,"ev":"mark","peer":1,"label":"` + strings.Repeat("x", 2<<20) + `"}`, "line 2 is longer than 1 MB: not a p2prepl trace"},
 	} {
 		var out bytes.Buffer
 		err := Convert(strings.NewReader(tc.in), &out)
 		if err == nil || !strings.Contains(err.Error(), tc.err) {
 			t.Errorf("%s: got error %v, want one containing %q", tc.name, err, tc.err)
 		}
+	}
+}
+
+// manyPeers is a trace in which n peers each send a message.
+func manyPeers(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `{"t":%d,"ev":"send","kind":"k","from":%d,"to":0,"seq":%d}`+"\n", i, i, i+1)
+	}
+	return b.String()
+}
+
+// Peer ids are only names: two peers with ids near 2^24 cost what two
+// peers 1 and 2 cost (clocks used to be indexed by id: a few events of
+// such peers took seconds and gigabytes), and their clocks name the ids.
+func TestConvertLargeIDs(t *testing.T) {
+	const a, b = MaxPeerID - 1, MaxPeerID
+	var in strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&in, `{"t":%d,"ev":"send","kind":"k","from":%d,"to":%d,"seq":%d}`+"\n", 2*i, a, b, i+1)
+		fmt.Fprintf(&in, `{"t":%d,"ev":"deliver","kind":"k","from":%d,"to":%d,"seq":%d}`+"\n", 2*i+1, a, b, i+1)
+	}
+	var out bytes.Buffer
+	if err := Convert(strings.NewReader(in.String()), &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := lines[len(lines)-1]
+	want := fmt.Sprintf(`peer%d "deliver k from peer%d, t=1999, hops=0, seq=1000" {"peer%d":1000,"peer%d":1000}`, b, a, a, b)
+	if last != want {
+		t.Errorf("last line\n%s\nwant\n%s", last, want)
+	}
+	evs, err := Parse(bytes.NewReader(out.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Check(evs); err != nil {
+		t.Fatal(err)
 	}
 }
