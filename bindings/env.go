@@ -91,6 +91,10 @@ type Options struct {
 	// LoadPath lists directories, besides the main script's directory
 	// tree and @stdlib, that load() may read modules from (--load-path).
 	LoadPath []string
+	// Sweeping lists the scripts (SHA-256 of their source) whose sweeps
+	// this run is a cell of, outermost first: a script that sweeps one of
+	// them would start sweeps without end.
+	Sweeping []string
 }
 
 // Env is one session: the builtins, the settings, the simulations created
@@ -586,6 +590,29 @@ func (e *Env) resolveModule(thread *starlark.Thread, module string) (string, fun
 		where += " and the load path (" + strings.Join(roots[1:], ", ") + ")"
 	}
 	return "", nil, fmt.Errorf("it is outside %s; load modules from the script's directory tree or @stdlib/..., or grant a directory with --load-path DIR", where)
+}
+
+// ReadScript reads a script that a builtin runs on its own (sweep()'s
+// cell) under load()'s rules: a path relative to the calling file, inside
+// the main script's directory tree or a --load-path directory, a regular
+// file reached without a link leading out. Errors never quote the file.
+// It returns the script's name (as load() names modules) and its source.
+func (e *Env) ReadScript(thread *starlark.Thread, path string) (string, []byte, error) {
+	if strings.IndexByte(path, 0) >= 0 {
+		return "", nil, fmt.Errorf("cannot read %q: the path contains a NUL byte", path)
+	}
+	if strings.HasPrefix(path, "@") {
+		return "", nil, fmt.Errorf("cannot read %s: a script to run is a file (copy a standard library module to run it)", path)
+	}
+	name, read, err := e.resolveModule(thread, path)
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	src, err := read()
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	return name, src, nil
 }
 
 // maxModuleSize bounds a module's source: no Starlark module is this big,

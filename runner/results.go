@@ -46,7 +46,11 @@ func StoresIn(dir string) ([]string, error) {
 // merging them would: a run present in several (same script hash,
 // parameters and seed) counts once, a final status winning over an
 // interrupted one. Runs read from a directory are numbered afresh.
-func Read(path string) (*Results, error) {
+func Read(path string) (*Results, error) { return read(path, nil) }
+
+// read is Read; check, if not nil, vets each store file of a directory
+// before it is opened (results() in a script: no link leads out).
+func read(path string, check func(string) error) (*Results, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("results: %w", err)
@@ -74,6 +78,11 @@ func Read(path string) (*Results, error) {
 	res := &Results{Paths: files}
 	byKey := map[store.Key]int{}
 	for _, f := range files {
+		if check != nil {
+			if err := check(f); err != nil {
+				return nil, err
+			}
+		}
 		r, err := Read(f)
 		if err != nil {
 			return nil, err

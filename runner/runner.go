@@ -104,6 +104,9 @@ type Runner struct {
 	// NewEnv makes the environment of one run (nil: bindings.NewEnv with
 	// the standard library). It must return a new Env each call.
 	NewEnv func(bindings.Options) *bindings.Env
+	// Sweeping is given to each run as bindings.Options.Sweeping: the
+	// scripts swept around it, the run's own included.
+	Sweeping []string
 }
 
 // outputTail is how much of a run's printed output the result keeps.
@@ -148,7 +151,8 @@ func (r *Runner) RunOne(ctx context.Context, t Task) Result {
 		Seed: t.Seed, SeedSet: true, Params: params,
 		OutDir:   filepath.Join(outDir, RunDir(t.Cell)),
 		MaxSteps: r.MaxSteps, MaxEvents: r.MaxEvents,
-		Stdout: out,
+		Stdout:   out,
+		Sweeping: r.Sweeping,
 	}
 	newEnv := r.NewEnv
 	if newEnv == nil {

@@ -3,8 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,12 +40,15 @@ func builtinSweep(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		return nil, fmt.Errorf("%s: no p2prepl environment on this thread", b.Name())
 	}
 	opts := env.Options()
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(bindings.ScriptDir(thread), path)
-	}
-	script, err := LoadScript(path)
+	// The cell is read as load() reads modules: from the script's tree
+	// or --load-path, never another file of the host.
+	name, src, err := env.ReadScript(thread, path)
 	if err != nil {
-		return nil, fmt.Errorf("sweep: cannot read the script: %w", err)
+		return nil, fmt.Errorf("sweep: %w", err)
+	}
+	script := NewScript(name, src)
+	if slices.Contains(opts.Sweeping, script.SHA256) {
+		return nil, fmt.Errorf("sweep: %s is being swept already, by a sweep this run is a cell of: sweeping it again would start sweeps without end", path)
 	}
 	var axes []Axis
 	if grid != nil {
@@ -101,12 +103,12 @@ func builtinSweep(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		return nil, fmt.Errorf("sweep: max_events must be >= 0")
 	}
 	secs, ok := starlark.AsFloat(timeout)
-	if !ok || secs < 0 {
-		return nil, fmt.Errorf("sweep: timeout must be a number of wall seconds >= 0 (got %s)", timeout)
+	if !ok || !(secs >= 0) || secs > maxTimeout.Seconds() {
+		return nil, fmt.Errorf("sweep: timeout must be a number of wall seconds from 0 (none) to %.0f (got %s)", maxTimeout.Seconds(), timeout)
 	}
 	sw := &Sweep{
 		Script: script, Axes: axes, Seeds: seeds,
-		Runner: Runner{Jobs: jobs, OutDir: opts.OutDir, Limits: Limits{
+		Runner: Runner{Jobs: jobs, OutDir: opts.OutDir, Sweeping: append(slices.Clip(opts.Sweeping), script.SHA256), Limits: Limits{
 			MaxSteps: opts.MaxSteps, MaxEvents: uint64(maxEvents), Timeout: time.Duration(secs * float64(time.Second))}},
 		Resume:  resume,
 		Command: fmt.Sprintf("sweep(%q, ...) from %s", path, thread.CallFrame(1).Pos),
@@ -212,29 +214,28 @@ func paramStrings(name string, v starlark.Value) ([]string, error) {
 	return out, nil
 }
 
+// builtinLoad is results(path): a store, or a directory of them, in the
+// script's tree or --out (found as table.read_csv finds files: nothing
+// outside them, no link leading out).
 func builtinLoad(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var path string
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "path", &path); err != nil {
 		return nil, err
 	}
-	candidates := []string{path}
-	if !filepath.IsAbs(path) {
-		candidates = []string{filepath.Join(bindings.ScriptDir(thread), path)}
-		if env := bindings.EnvOf(thread); env != nil {
-			candidates = append(candidates, filepath.Join(env.Options().OutDir, path))
-		}
+	host, under, err := outfiles.Locate(thread, path, true)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
 	}
-	for _, c := range candidates {
-		if _, err := os.Stat(c); err == nil {
-			res, err := Read(c)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", b.Name(), err)
-			}
-			return res.Table()
-		}
+	res, err := read(host, under)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
 	}
-	return nil, fmt.Errorf("%s: no results store %s (looked in %s)", b.Name(), path, strings.Join(candidates, ", "))
+	return res.Table()
 }
+
+// maxTimeout bounds sweep()'s timeout: a year is no limit at all, and
+// larger values (inf) overflow a time.Duration.
+const maxTimeout = 365 * 24 * time.Hour
 
 func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")

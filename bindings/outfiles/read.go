@@ -28,11 +28,60 @@ const TreeKey = "p2prepl.tree"
 // FIFO would block). It returns the file and the name it was found under,
 // for messages.
 func Open(thread *starlark.Thread, path string) (*os.File, string, error) {
+	var f *os.File
+	name, err := find(thread, path, func(r *Root, rel string) (err error) {
+		f, err = r.openRead(rel)
+		return err
+	})
+	return f, name, err
+}
+
+// Locate finds path as Open does, for a library that opens files by name
+// (SQLite): a regular file, or with dirs a directory, in the script's tree
+// or --out, reached without leaving them. It returns the name on the
+// host and, for a directory, a check that a file found under it (by that
+// host name) is a regular file reached without leaving it either. Unlike
+// Open it cannot hold the check until the library opens the file: use it
+// for files the host reads, not ones a script may swap meanwhile.
+func Locate(thread *starlark.Thread, path string, dirs bool) (host string, under func(string) error, err error) {
+	host, err = find(thread, path, func(r *Root, rel string) error {
+		fi, err := r.stat(rel)
+		switch {
+		case err != nil:
+			return err
+		case fi.Mode().IsRegular():
+			return nil
+		case dirs && fi.IsDir():
+			under = func(name string) error {
+				sub, err := filepath.Rel(filepath.Join(r.dir, rel), name)
+				if err != nil || !filepath.IsLocal(sub) {
+					return fmt.Errorf("%s is not under %s", name, path)
+				}
+				fi, err := r.stat(filepath.Join(rel, sub))
+				if err == nil && !fi.Mode().IsRegular() {
+					err = fmt.Errorf("%s is not a regular file", filepath.Join(rel, sub))
+				}
+				if err != nil {
+					return fmt.Errorf("cannot read %q: %v", name, r.explainRead(name, err))
+				}
+				return nil
+			}
+			return nil
+		}
+		return fmt.Errorf("%s is not a regular file", rel)
+	})
+	return host, under, err
+}
+
+// find looks path up in the script's tree, then in the output directory
+// (see Open), calling try on the first place it exists; it returns the
+// name it was found under.
+func find(thread *starlark.Thread, path string, try func(r *Root, rel string) error) (string, error) {
 	if path == "" {
-		return nil, "", errors.New("empty path")
+		return "", errors.New("empty path")
 	}
 	if strings.IndexByte(path, 0) >= 0 {
-		return nil, "", fmt.Errorf("path %q contains a NUL byte", path)
+		return "", fmt.Errorf("path %q contains a NUL byte", path)
 	}
 	tree := treeOf(thread)
 	var looked []string
@@ -47,12 +96,12 @@ func Open(thread *starlark.Thread, path string) (*os.File, string, error) {
 		p = abs
 	}
 	if rel, err := tree.rel(p); err == nil {
-		f, err := tree.openRead(rel)
+		err := try(tree, rel)
 		if err == nil {
-			return f, filepath.Join(tree.dir, rel), nil
+			return filepath.Join(tree.dir, rel), nil
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
-			return nil, "", fmt.Errorf("cannot read %q: %v", path, tree.explainRead(path, err))
+			return "", fmt.Errorf("cannot read %q: %v", path, tree.explainRead(path, err))
 		}
 		looked = append(looked, filepath.Join(tree.dir, rel))
 	} else {
@@ -62,12 +111,12 @@ func Open(thread *starlark.Thread, path string) (*os.File, string, error) {
 	// The output directory, relative to it.
 	if out, ok := filesOf(thread).(*Root); ok {
 		if rel, err := out.rel(path); err == nil {
-			f, err := out.openRead(rel)
+			err := try(out, rel)
 			if err == nil {
-				return f, filepath.Join(out.dir, rel), nil
+				return filepath.Join(out.dir, rel), nil
 			}
 			if !errors.Is(err, fs.ErrNotExist) {
-				return nil, "", fmt.Errorf("cannot read %q: %v", path, out.explainRead(path, err))
+				return "", fmt.Errorf("cannot read %q: %v", path, out.explainRead(path, err))
 			}
 			looked = append(looked, filepath.Join(out.dir, rel))
 		} else {
@@ -75,10 +124,21 @@ func Open(thread *starlark.Thread, path string) (*os.File, string, error) {
 		}
 	}
 	if len(looked) == 0 {
-		return nil, "", fmt.Errorf("cannot read %q: it is outside %s; scripts read files only under them",
+		return "", fmt.Errorf("cannot read %q: it is outside %s; scripts read files only under them",
 			path, strings.Join(refused, " and "))
 	}
-	return nil, "", fmt.Errorf("cannot read %q: no such file (looked for %s)", path, strings.Join(looked, " and "))
+	return "", fmt.Errorf("cannot read %q: no such file (looked for %s)", path, strings.Join(looked, " and "))
+}
+
+// stat looks rel up through an os.Root on the directory, following links
+// that stay inside it.
+func (r *Root) stat(rel string) (fs.FileInfo, error) {
+	root, err := os.OpenRoot(r.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.Stat(rel)
 }
 
 // openRead opens rel, a clean path relative to the directory, for reading

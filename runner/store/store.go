@@ -151,6 +151,31 @@ type Store struct {
 // stores.
 var ErrNotStore = errors.New("not a p2prepl results store")
 
+// notStoreError says why a file is no store; errors.Is(err, ErrNotStore)
+// holds without the message repeating it.
+type notStoreError struct{ msg string }
+
+func (e *notStoreError) Error() string        { return e.msg }
+func (e *notStoreError) Is(target error) bool { return target == ErrNotStore }
+
+func notStore(format string, args ...any) error {
+	return &notStoreError{fmt.Sprintf(format, args...)}
+}
+
+// regular refuses a store path that is not a regular file: SQLite on a
+// named pipe or a device fails with "disk I/O error", or blocks.
+func regular(path string, fi os.FileInfo) error {
+	switch {
+	case fi.IsDir():
+		return fmt.Errorf("results store %s is a directory, not a file", path)
+	case fi.Mode()&os.ModeNamedPipe != 0:
+		return notStore("%s is a named pipe (FIFO), not a results store file", path)
+	case !fi.Mode().IsRegular():
+		return notStore("%s is a device or another special file, not a results store file", path)
+	}
+	return nil
+}
+
 // Open opens the store at path for writing, creating it (and its
 // directory) if missing. An existing file must be a store of this schema
 // in good order; anything else is an error and the file is left as it is.
@@ -164,9 +189,11 @@ func Open(path string) (*Store, error) {
 		return create(path)
 	case err != nil:
 		return nil, fmt.Errorf("results store %s: %w", path, err)
-	case fi.IsDir():
-		return nil, fmt.Errorf("results store %s is a directory, not a file", path)
-	case fi.Size() == 0:
+	}
+	if err := regular(path, fi); err != nil {
+		return nil, err
+	}
+	if fi.Size() == 0 {
 		return create(path)
 	}
 	if err := check(path, true); err != nil {
@@ -188,8 +215,11 @@ func OpenRead(path string) (*Store, error) {
 	if fi.IsDir() {
 		return nil, fmt.Errorf("results store %s is a directory, not a file (p2prepl results reads a directory of shards itself)", path)
 	}
+	if err := regular(path, fi); err != nil {
+		return nil, err
+	}
 	if fi.Size() == 0 {
-		return nil, fmt.Errorf("results store %s: empty file: %w", path, ErrNotStore)
+		return nil, notStore("%s is empty: not a p2prepl results store", path)
 	}
 	if err := check(path, false); err != nil {
 		return nil, err
@@ -259,7 +289,7 @@ func check(path string, thorough bool) error {
 	_, err = io.ReadFull(f, head)
 	f.Close()
 	if err != nil || !bytes.Equal(head, sqliteMagic) {
-		return fmt.Errorf("%s is not a p2prepl results store (not an SQLite database); it was left untouched: give another --store path: %w", path, ErrNotStore)
+		return notStore("%s is not a p2prepl results store (not an SQLite database); it was left untouched: use another file", path)
 	}
 	db, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
@@ -268,20 +298,20 @@ func check(path string, thorough bool) error {
 	defer tidySidecars(path)()
 	defer db.Close()
 	damaged := func(err error) error {
-		return fmt.Errorf("%s is damaged (%v); it was left untouched: restore it from a copy, or run the sweep into another --store: %w", path, err, ErrNotStore)
+		return notStore("%s is damaged (%v); it was left untouched: restore it from a copy, or use another file", path, err)
 	}
 	var app string
 	if err := db.QueryRow(`SELECT value FROM meta WHERE key = 'app'`).Scan(&app); err != nil {
 		if strings.Contains(err.Error(), "no such table") {
-			return fmt.Errorf("%s is an SQLite database of another application (no p2prepl meta table); it was left untouched: give another --store path: %w", path, ErrNotStore)
+			return notStore("%s is an SQLite database of another application (no p2prepl meta table); it was left untouched: use another file", path)
 		}
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%s is an SQLite database of another application (its meta table does not name p2prepl); it was left untouched: %w", path, ErrNotStore)
+			return notStore("%s is an SQLite database of another application (its meta table does not name p2prepl); it was left untouched: use another file", path)
 		}
 		return damaged(err)
 	}
 	if app != appName {
-		return fmt.Errorf("%s is an SQLite database of another application (meta.app = %q); it was left untouched: %w", path, app, ErrNotStore)
+		return notStore("%s is an SQLite database of another application (meta.app = %q); it was left untouched: use another file", path, app)
 	}
 	var vs string
 	if err := db.QueryRow(`SELECT value FROM meta WHERE key = 'schema_version'`).Scan(&vs); err != nil {
@@ -292,9 +322,9 @@ func check(path string, thorough bool) error {
 	case err != nil:
 		return damaged(fmt.Errorf("schema version %q", vs))
 	case v > SchemaVersion:
-		return fmt.Errorf("%s was written by a newer p2prepl (store schema %d; this one reads %d): upgrade p2prepl to read it: %w", path, v, SchemaVersion, ErrNotStore)
+		return notStore("%s was written by a newer p2prepl (store schema %d; this one reads %d): upgrade p2prepl to read it", path, v, SchemaVersion)
 	case v < SchemaVersion:
-		return fmt.Errorf("%s has the old store schema %d (this p2prepl reads %d): %w", path, v, SchemaVersion, ErrNotStore)
+		return notStore("%s has the old store schema %d (this p2prepl reads %d): not a p2prepl results store this version can use", path, v, SchemaVersion)
 	}
 	if thorough {
 		var res string

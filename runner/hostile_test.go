@@ -1,0 +1,115 @@
+package runner
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/p2prepl/p2prepl/bindings"
+	"github.com/p2prepl/p2prepl/runner/store"
+)
+
+// hostileTree lays out
+//
+//	base/tree/cell.star             a cell that records a row
+//	base/tree/self.star             a cell that sweeps itself
+//	base/tree/fifo.db               a named pipe
+//	base/tree/link.db   -> ../outside/store.db
+//	base/tree/linkdir   -> ../outside
+//	base/tree/shards/0.db -> ../../outside/store.db
+//	base/outside/store.db           a results store
+//	base/outside/secret.star        a script that is not the user's
+//	base/out/                       --out
+func hostileTree(t *testing.T) (base string) {
+	t.Helper()
+	base = t.TempDir()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []string{"tree/shards", "outside", "out"} {
+		must(os.MkdirAll(filepath.Join(base, d), 0o755))
+	}
+	write := func(name, data string) { must(os.WriteFile(filepath.Join(base, name), []byte(data), 0o644)) }
+	write("tree/cell.star", "record(v = 1)\n")
+	write("tree/self.star", "t = sweep(\"self.star\")\n")
+	write("outside/secret.star", "TOKEN_1234\n")
+	st, err := store.Open(filepath.Join(base, "outside/store.db"))
+	must(err)
+	must(st.Close())
+	must(syscall.Mkfifo(filepath.Join(base, "tree/fifo.db"), 0o644))
+	must(os.Symlink("../outside/store.db", filepath.Join(base, "tree/link.db")))
+	must(os.Symlink("../outside", filepath.Join(base, "tree/linkdir")))
+	must(os.Symlink("../../outside/store.db", filepath.Join(base, "tree/shards/0.db")))
+	return base
+}
+
+// execIn runs src as base/tree/main.star with --out base/out.
+func execIn(t *testing.T, base, src string) (string, error) {
+	t.Helper()
+	var out strings.Builder
+	env := DefaultEnv(bindings.Options{OutDir: filepath.Join(base, "out"), Stdout: &out})
+	_, err := env.ExecFile(env.NewThread("main"), filepath.Join(base, "tree/main.star"), src)
+	return out.String(), err
+}
+
+// TestHostileSweepAndResults: sweep() runs a cell and results() reads a
+// store only where load() and table.read_csv may read (sweep("/etc/passwd")
+// used to run any file of the host and quote it in the error; results()
+// read any store, through links too); a named pipe is refused, not taken
+// for an empty file; absurd timeouts are refused; a cell that sweeps
+// itself stops at once instead of starting sweeps without end.
+func TestHostileSweepAndResults(t *testing.T) {
+	base := hostileTree(t)
+	for _, c := range []struct{ src, want string }{
+		{`sweep("../outside/secret.star")`, "is outside the script's directory"},
+		{`sweep("` + filepath.Join(base, "outside/secret.star") + `")`, "is outside the script's directory"},
+		{`sweep("linkdir/secret.star")`, "leads outside"},
+		{`sweep("fifo.db")`, "is not a regular file"},
+		{`sweep("cell\x00.star")`, "the path contains a NUL byte"},
+		{`sweep("@stdlib/checks.star")`, "a script to run is a file"},
+		{`sweep("cell.star", timeout = float("nan"))`, "timeout must be a number of wall seconds from 0 (none) to 31536000"},
+		{`sweep("cell.star", timeout = float("inf"))`, "timeout must be a number of wall seconds"},
+		{`sweep("cell.star", timeout = -1)`, "timeout must be a number of wall seconds"},
+		{`results("../outside/store.db")`, "is outside the script's directory"},
+		{`results("` + filepath.Join(base, "outside/store.db") + `")`, "is outside the script's directory"},
+		{`results("/")`, "is outside the script's directory"},
+		{`results("link.db")`, "leads outside"},
+		{`results("linkdir/store.db")`, "leads outside"},
+		{`results("shards")`, "leads outside"},
+		{`results("fifo.db")`, "is not a regular file"},
+	} {
+		_, err := execIn(t, base, c.src+"\n")
+		if err == nil {
+			t.Errorf("%s: no error", c.src)
+			continue
+		}
+		msg := bindings.FormatError(err)
+		if !strings.Contains(msg, c.want) || !strings.Contains(msg, "main.star:1:") {
+			t.Errorf("%s:\n%s\nwant an error at main.star:1 containing %q", c.src, msg, c.want)
+		}
+		if strings.Contains(msg, "TOKEN_1234") {
+			t.Errorf("%s: the error quotes the file:\n%s", c.src, msg)
+		}
+	}
+
+	out, err := execIn(t, base, `t = sweep("self.star")`+"\n")
+	if err != nil {
+		t.Fatal(bindings.FormatError(err))
+	}
+	if !strings.Contains(out, "self.star is being swept already, by a sweep this run is a cell of") {
+		t.Errorf("a cell sweeping itself: %s", out)
+	}
+
+	// The control: the same calls on the user's own files work.
+	if _, err := execIn(t, base, `t = sweep("cell.star", store = "s.db", timeout = 60)
+if results("s.db") != results.read("s.db") or len(t) != 1:
+    fail("results")
+`); err != nil {
+		t.Fatal(bindings.FormatError(err))
+	}
+}
