@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/engine"
 )
 
@@ -30,7 +31,8 @@ type File struct {
 }
 
 // Save writes f to path (atomically: a temporary file renamed into place,
-// so a crash never leaves half a schedule).
+// so a crash never leaves half a schedule), under path's directory as
+// outfiles writes: not through a link.
 func (f *File) Save(path string) error {
 	f.Format = FileFormat
 	for i, s := range f.Simulations {
@@ -44,29 +46,29 @@ func (f *File) Save(path string) error {
 	if err := enc.Encode(f); err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".schedule-*.json")
+	// Through the output directory's root: atomic, and no link leads out.
+	w, err := outfiles.Dir(filepath.Dir(path)).Create(filepath.Base(path))
 	if err != nil {
 		return err
 	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		w.(outfiles.Aborter).Abort()
 		return err
 	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return w.Close()
 }
 
 // LoadFile reads a schedule file, with an error that says what is wrong
 // with it.
 func LoadFile(path string) (*File, error) {
+	// A named pipe would block, a device never end.
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a schedule file (a regular file written by p2prepl explore)", path)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

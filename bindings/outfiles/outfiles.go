@@ -32,7 +32,8 @@
 // lead out of it through ".." or a symbolic link; links inside the
 // directory that stay inside it are followed, except that the file itself
 // may not be a symbolic link (its target would be replaced by a link-free
-// file, or written through: neither is what the user meant). Missing
+// file, or written through: neither is what the user meant), nor a named
+// pipe or a device. Missing
 // parent directories are created.
 package outfiles
 
@@ -153,6 +154,10 @@ func (r *Root) open(path string) (*os.Root, string, error) {
 		return fail(fmt.Errorf("%s is a symbolic link; p2prepl does not write through links (remove it or choose another name)", path))
 	case err == nil && fi.IsDir():
 		return fail(fmt.Errorf("%s is a directory", path))
+	case err == nil && !fi.Mode().IsRegular():
+		// A named pipe would block a stream; replacing it is not what
+		// the user meant either.
+		return fail(fmt.Errorf("%s is a named pipe, socket or device, not a file; choose another name", path))
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return fail(err)
 	}

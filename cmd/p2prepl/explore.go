@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/p2prepl/p2prepl/bindings"
+	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/bindings/spacetime"
 	"github.com/p2prepl/p2prepl/engine"
 	"github.com/p2prepl/p2prepl/explore"
@@ -90,7 +91,7 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&quiet, "quiet", false, "")
 	fs.Uint64Var(&maxSteps, "max-steps", 0, "")
 	fs.Uint64Var(&maxEvents, "max-events", 0, "")
-	fs.DurationVar(&timeout, "timeout", 0, "")
+	fs.Var((*timeoutFlag)(&timeout), "timeout", "")
 	pos, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, exploreUsage)
@@ -104,6 +105,14 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	if runs < 0 || jobs < 0 || shrinkRuns < 0 {
 		return exploreUsageError(stderr, errors.New("--runs, -j and --shrink-runs must be >= 0"))
+	}
+	if runs > maxExploreRuns {
+		return exploreUsageError(stderr, fmt.Errorf("--runs %d: at most %d schedules per exploration (explore again with --first-seed for more)", runs, maxExploreRuns))
+	}
+	if resultsPath != "" {
+		if err := checkResultsPath(resultsPath); err != nil {
+			return exploreUsageError(stderr, err)
+		}
 	}
 	cfg := &explore.Config{
 		Seed: seed.v, SeedSet: seed.set, Params: map[string]string(params),
@@ -126,9 +135,12 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 	}
 
 	if storePath == "" {
-		storePath = filepath.Join(outDir, "results.db")
-	}
-	if err := os.MkdirAll(filepath.Dir(storePath), 0o755); err != nil {
+		// Like every file under --out: not through a link leading out.
+		if storePath, err = outfiles.Dir(outDir).Path("results.db"); err != nil {
+			fmt.Fprintf(stderr, "p2prepl: the results store: %v\n", err)
+			return exitScriptError
+		}
+	} else if err := os.MkdirAll(filepath.Dir(storePath), 0o755); err != nil {
 		fmt.Fprintf(stderr, "p2prepl: %v\n", err)
 		return exitScriptError
 	}
@@ -168,9 +180,11 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 	if showProgress {
 		fmt.Fprint(stderr, "\r\x1b[K")
 	}
+	resultsFailed := false
 	if resultsPath != "" && rep != nil {
 		if werr := writeResults(resultsPath, rep); werr != nil {
 			fmt.Fprintf(stderr, "p2prepl: writing %s: %v\n", resultsPath, werr)
+			resultsFailed = true
 		}
 	}
 	if errors.Is(err, explore.ErrNothingToPerturb) {
@@ -195,6 +209,9 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 	first := rep.First()
 	if first == nil {
 		fmt.Fprintln(stdout, "no run broke a property")
+		if resultsFailed {
+			return exitScriptError
+		}
 		return exitOK
 	}
 	if first.Run == 0 {
@@ -253,6 +270,9 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitScriptError
 }
+
+// maxExploreRuns bounds --runs: each run keeps its outcome in memory.
+const maxExploreRuns = 10_000_000
 
 func exploreUsageError(stderr io.Writer, err error) int {
 	fmt.Fprintf(stderr, "p2prepl explore: %v\n", err)
@@ -318,18 +338,15 @@ func diagram(cfg *explore.Config, o explore.Outcome, path string) (string, error
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", err
-	}
-	f, err := os.Create(path)
+	w, err := outfiles.Dir(filepath.Dir(path)).Create(filepath.Base(path))
 	if err != nil {
 		return "", err
 	}
-	if err := d.SVG(f); err != nil {
-		f.Close()
+	if err := d.SVG(w); err != nil {
+		w.(outfiles.Aborter).Abort()
 		return "", err
 	}
-	return path, f.Close()
+	return path, w.Close()
 }
 
 type resultRow struct {
@@ -353,5 +370,25 @@ func writeResults(path string, rep *explore.Report) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
+	w, err := outfiles.Dir(filepath.Dir(path)).Create(filepath.Base(path))
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(append(data, '\n')); err != nil {
+		w.(outfiles.Aborter).Abort()
+		return err
+	}
+	return w.Close()
+}
+
+// checkResultsPath refuses, before any run, a --results file that could
+// not be written: it names a JSON file, and nothing there but a file.
+func checkResultsPath(path string) error {
+	if !strings.HasSuffix(path, ".json") {
+		return fmt.Errorf("--results %s: want a .json file (every run's outcome is written as JSON)", path)
+	}
+	if fi, err := os.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("--results %s: it exists and is not a regular file (a directory, link, named pipe or device); give a file name", path)
+	}
+	return nil
 }

@@ -260,6 +260,23 @@ func (s *seedFlag) Set(v string) error {
 	return nil
 }
 
+// timeoutFlag is a wall-time limit: a positive Go duration, or 0 for none
+// (a negative one used to mean none as well, silently).
+type timeoutFlag time.Duration
+
+func (d *timeoutFlag) String() string { return time.Duration(*d).String() }
+func (d *timeoutFlag) Set(s string) error {
+	v, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return errors.New("want a duration such as 90s or 10m (0 for none)")
+	}
+	if v < 0 {
+		return errors.New("a wall-time limit cannot be negative (0 for none)")
+	}
+	*d = timeoutFlag(v)
+	return nil
+}
+
 // parseConfig parses the flags of run; flags may come before or after the
 // file name. needFile says a file is required (the run subcommand).
 func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error) {
@@ -279,7 +296,7 @@ func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error
 	fs.Var(new(memFlag), "max-memory", "") // applied in main, before anything runs
 	fs.Uint64Var(&cfg.opts.MaxStall, "max-stall", 0, "")
 	fs.BoolVar(&cfg.quiet, "quiet", false, "")
-	fs.DurationVar(&cfg.timeout, "timeout", 0, "")
+	fs.Var((*timeoutFlag)(&cfg.timeout), "timeout", "")
 	fs.BoolVar(&cfg.interactive, "i", false, "")
 	fs.StringVar(&cfg.results, "results", "", "")
 	fs.StringVar(&cfg.budget, "budget", "", "")
@@ -316,7 +333,7 @@ func parseConfig(args []string, needFile bool, stderr io.Writer) (*config, error
 	if cfg.schedule != "" {
 		f, err := explore.LoadFile(cfg.schedule)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--schedule: %w", err)
 		}
 		cfg.opts.Perturb = &bindings.Perturbation{Schedule: f.Simulations}
 		if cfg.file != "" && cfg.file != "-" && f.ScriptSHA256 != "" {

@@ -51,7 +51,14 @@ type result struct {
 // history file in a temporary directory.
 func p2prepl(t *testing.T, args ...string) result {
 	t.Helper()
+	return p2preplIn(t, "", args...)
+}
+
+// p2preplIn runs the binary in the directory dir ("": the current one).
+func p2preplIn(t *testing.T, dir string, args ...string) result {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "P2PREPL_HISTORY="+filepath.Join(t.TempDir(), "history"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/p2prepl/p2prepl/bindings/outfiles"
 	"github.com/p2prepl/p2prepl/runner"
 	"github.com/p2prepl/p2prepl/runner/store"
 )
@@ -75,6 +76,7 @@ type sweepConfig struct {
 	jobs       int
 	out        string
 	store      string
+	ownStore   bool // the default store, DIR/results.db: under --out's rules
 	resume     bool
 	quiet      bool
 	shard      string
@@ -101,7 +103,7 @@ func parseSweep(args []string) (*sweepConfig, error) {
 	fs.Uint64Var(&c.limits.MaxSteps, "max-steps", 0, "")
 	fs.Uint64Var(&c.limits.MaxEvents, "max-events", 0, "")
 	fs.Var(new(memFlag), "max-memory", "") // the process's, applied in main
-	fs.DurationVar(&c.limits.Timeout, "timeout", 0, "")
+	fs.Var((*timeoutFlag)(&c.limits.Timeout), "timeout", "")
 	fs.StringVar(&c.slurm, "slurm", "", "")
 	fs.IntVar(&c.tasks, "tasks", 10, "")
 	fs.Var(&c.sbatchArgs, "sbatch-arg", "")
@@ -121,7 +123,7 @@ func parseSweep(args []string) (*sweepConfig, error) {
 		return nil, errors.New("-j must be at least 1 (0: one per core)")
 	}
 	if c.store == "" {
-		c.store = filepath.Join(c.out, "results.db")
+		c.store, c.ownStore = filepath.Join(c.out, "results.db"), true
 	}
 	if c.tasks < 1 {
 		return nil, errors.New("--tasks must be at least 1")
@@ -169,7 +171,7 @@ func (c *sweepConfig) build(args []string) (*runner.Sweep, error) {
 	}
 	sw := &runner.Sweep{
 		Script: script, Axes: axes, Seeds: seeds, Shard: shard,
-		Runner:  runner.Runner{Jobs: c.jobs, Limits: c.limits, OutDir: c.out, NewEnv: newEnv},
+		Runner:  runner.Runner{Jobs: c.jobs, Limits: c.limits, OutDir: c.out, NewEnv: newEnv, Sweeping: []string{script.SHA256}},
 		Store:   c.store,
 		Resume:  c.resume,
 		Command: runner.ShellJoin(append([]string{"p2prepl", "sweep"}, args...)),
@@ -215,6 +217,13 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	if c.slurm != "" {
 		return writeSlurm(c, sw, stdout, stderr)
+	}
+	if c.ownStore {
+		// Like every file under --out: not through a link leading out.
+		if sw.Store, err = outfiles.Dir(c.out).Path("results.db"); err != nil {
+			fmt.Fprintf(stderr, "p2prepl sweep: the results store: %v\n", err)
+			return exitScriptError
+		}
 	}
 
 	// Ctrl-C: the first stops the sweep (runs in flight are stored as
