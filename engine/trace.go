@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/p2prepl/p2prepl/engine/shiviz"
 )
@@ -148,14 +149,14 @@ func (t *tracer) event(s *Sim, e *shiviz.Event, size int) {
 		b = strconv.AppendInt(b, int64(e.Peer), 10)
 		if e.Ev == "mark" {
 			b = append(b, `,"label":`...)
-			b = strconv.AppendQuote(b, e.Label)
+			b = appendJSONString(b, e.Label)
 		}
 	} else {
 		b = append(b, `,"kind":`...)
-		b = strconv.AppendQuote(b, e.Kind)
+		b = appendJSONString(b, e.Kind)
 		if e.ID != "" {
 			b = append(b, `,"id":`...)
-			b = strconv.AppendQuote(b, e.ID)
+			b = appendJSONString(b, e.ID)
 			b = append(b, `,"version":`...)
 			b = strconv.AppendInt(b, int64(e.Version), 10)
 		}
@@ -171,7 +172,7 @@ func (t *tracer) event(s *Sim, e *shiviz.Event, size int) {
 		b = strconv.AppendUint(b, e.Seq, 10)
 		if e.Reason != "" {
 			b = append(b, `,"reason":`...)
-			b = strconv.AppendQuote(b, e.Reason)
+			b = appendJSONString(b, e.Reason)
 		}
 	}
 	if vc != nil {
@@ -200,3 +201,47 @@ func (s *Sim) traceConn(ev string, a, b int) {
 	t.buf = strconv.AppendInt(t.buf, int64(b), 10)
 	t.end()
 }
+
+// appendJSONString appends s as a JSON string. strconv.AppendQuote is Go
+// syntax: a NUL, an escape character or a byte of invalid UTF-8 in a
+// kind, id or label came out as \x00, which no JSON reader accepts.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	plain := 0 // s[plain:i] is still to be copied
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := rune(c), 1
+		if c >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue // valid UTF-8, written as it is
+			}
+		}
+		b = append(b, s[plain:i]...)
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r == '\r':
+			b = append(b, '\\', 'r')
+		case r < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[r>>4], hexDigits[r&0xf])
+		default: // a byte of invalid UTF-8
+			b = append(b, `\ufffd`...)
+		}
+		i += size
+		plain = i
+	}
+	b = append(b, s[plain:]...)
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
