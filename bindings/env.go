@@ -125,7 +125,8 @@ type Env struct {
 	runWall time.Duration             // wall time spent inside sim.run / sim.step
 	batch   batch                     // simulations run and expected, for progress
 
-	recorded []Row // rows given to record()
+	recorded []Row             // rows given to record()
+	names    map[string]string // the names recorded, by their lower case
 	// costs sums what every simulation did, counted after each of its
 	// runs (keeping the simulations themselves would keep them all alive
 	// for the script's life).

@@ -3,6 +3,7 @@ package bindings
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
@@ -31,7 +32,9 @@ Records one row of named results of this run: record(coverage = 0.97,
 p95 = 120, agree = True). Values are int, float, string, bool or None.
 Call it as often as you like (one row per call, e.g. one per seed or per
 time step); columns are the names, in the order first seen. A results
-store keeps None as SQL NULL, the same as not recording the name.
+store keeps None as SQL NULL, the same as not recording the name. Since
+names become SQL columns, a run records at most 1000 of them, none two
+that differ only in case, and not run_id, idx or rowid.
 
 p2prepl run prints nothing for it unless asked: --results FILE.csv,
 FILE.json or FILE.db writes the rows. In a sweep, every run's rows go to
@@ -90,9 +93,68 @@ func builtinRecord(thread *starlark.Thread, b *starlark.Builtin, args starlark.T
 	}
 	e := envOf(thread)
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := e.checkNames(row); err != nil {
+		return nil, err
+	}
 	e.recorded = append(e.recorded, row)
-	e.mu.Unlock()
 	return starlark.None, nil
+}
+
+// MaxRecordNames bounds the distinct names a run records: each is a
+// column of a results store, and SQLite tables hold 2000.
+const MaxRecordNames = 1000
+
+// checkNames refuses, at the record() call, names that a results store
+// (SQL) could not keep apart or keep at all: record(**d) takes any
+// string. It notes the new ones. e.mu is held.
+func (e *Env) checkNames(row Row) error {
+	if e.names == nil {
+		e.names = map[string]string{}
+	}
+	var added []string
+	undo := func() {
+		for _, k := range added {
+			delete(e.names, k)
+		}
+	}
+	for _, f := range row {
+		if err := checkRecordName(f.Name); err != nil {
+			undo()
+			return err
+		}
+		k := strings.ToLower(f.Name)
+		old, ok := e.names[k]
+		switch {
+		case ok && old != f.Name:
+			undo()
+			return fmt.Errorf("record: %s and %s differ only in case, which a results store (SQL) does not tell apart: rename one", old, f.Name)
+		case !ok && len(e.names) == MaxRecordNames:
+			undo()
+			return fmt.Errorf("record: %s would be name number %d; a run records at most %d names (record one value per row, with a name for what it is, instead)", f.Name, MaxRecordNames+1, MaxRecordNames)
+		case !ok:
+			e.names[k] = f.Name
+			added = append(added, k)
+		}
+	}
+	return nil
+}
+
+// checkRecordName refuses names that are not identifiers, or that a
+// results store keeps for itself.
+func checkRecordName(name string) error {
+	for i, r := range name {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || i > 0 && r >= '0' && r <= '9') {
+			return fmt.Errorf("record: %q is not a name (letters, digits and _, not starting with a digit)", name)
+		}
+	}
+	switch strings.ToLower(name) {
+	case "":
+		return errors.New("record: a name cannot be empty")
+	case "run_id", "idx", "rowid", "oid", "_rowid_":
+		return fmt.Errorf("record: the name %s is reserved by the results store; choose another", name)
+	}
+	return nil
 }
 
 // Recorded returns the rows record() has collected so far (the Env keeps

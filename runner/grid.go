@@ -61,8 +61,13 @@ func checkName(name string) error {
 			return fmt.Errorf("a parameter name is letters, digits and _ (got %q)", name)
 		}
 	}
-	if name == "seed" || name == "run" {
+	switch strings.ToLower(name) {
+	case "seed":
 		return fmt.Errorf("%q is not a parameter: the seed of each run comes from --seeds", name)
+	case "run", "run_id", "rowid", "oid", "_rowid_":
+		return fmt.Errorf("%q is not a parameter name: the results store keeps it for itself", name)
+	case "":
+		return errors.New("a parameter name cannot be empty")
 	}
 	return nil
 }
@@ -190,12 +195,15 @@ func SeedRange(lo, n uint64) []uint64 {
 // axes with one value.
 func Expand(axes []Axis, seeds []uint64) ([]Cell, error) {
 	n := len(seeds)
-	names := map[string]bool{}
+	names := map[string]string{} // by lower case: SQL column names ignore case
 	for _, a := range axes {
-		if names[a.Name] {
+		switch old, ok := names[strings.ToLower(a.Name)]; {
+		case ok && old == a.Name:
 			return nil, fmt.Errorf("parameter %s is given twice", a.Name)
+		case ok:
+			return nil, fmt.Errorf("parameters %s and %s differ only in case, which a results store (SQL) does not tell apart: rename one", old, a.Name)
 		}
-		names[a.Name] = true
+		names[strings.ToLower(a.Name)] = a.Name
 		if len(a.Values) == 0 {
 			return nil, fmt.Errorf("parameter %s has no values", a.Name)
 		}

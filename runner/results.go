@@ -120,6 +120,18 @@ func Merge(dir, out string) (int, error) {
 		return 0, err
 	}
 	outAbs, _ := filepath.Abs(out)
+	// Every shard must be a store before anything is written: a bad one
+	// found halfway left a half-merged store behind.
+	for _, f := range files {
+		if fa, _ := filepath.Abs(f); fa == outAbs {
+			continue
+		}
+		st, err := store.OpenRead(f)
+		if err != nil {
+			return 0, err
+		}
+		st.Close()
+	}
 	dst, err := store.Open(out)
 	if err != nil {
 		return 0, err

@@ -440,15 +440,17 @@ func writeViews(tx *sql.Tx, params, rowCols []string) error {
 	for _, c := range fixedResultCols {
 		seen[c] = true
 	}
+	// Keys in lower case: SQL names ignore case, and a view may not
+	// have two columns of one name.
 	for _, p := range params {
-		if !seen[p] {
-			seen[p] = true
+		if k := strings.ToLower(p); !seen[k] {
+			seen[k] = true
 			sel = append(sel, "param."+quote(p)+" AS "+quote(p))
 		}
 	}
 	for _, c := range rowCols {
-		if !seen[c] {
-			seen[c] = true
+		if k := strings.ToLower(c); !seen[k] {
+			seen[k] = true
 			sel = append(sel, "row."+quote(c)+" AS "+quote(c))
 		}
 	}
@@ -458,8 +460,8 @@ func writeViews(tx *sql.Tx, params, rowCols []string) error {
 		seenRun[c] = true
 	}
 	for _, p := range params {
-		if !seenRun[p] {
-			seenRun[p] = true
+		if k := strings.ToLower(p); !seenRun[k] {
+			seenRun[k] = true
 			runSel = append(runSel, "param."+quote(p)+" AS "+quote(p))
 		}
 	}
@@ -671,6 +673,15 @@ func (p *putter) ensure(tx *sql.Tx, tbl, name, typ string) (bool, error) {
 	if tbl == "row" {
 		cols, types = &p.rowCols, p.rowType
 	}
+	// SQL names ignore case: a name differing from a column only in case
+	// is that column (inserting under it fills the column; adding it
+	// would fail).
+	for _, c := range *cols {
+		if strings.EqualFold(c, name) {
+			name = c
+			break
+		}
+	}
 	old, known := types[name]
 	added := false
 	if !known {
@@ -681,8 +692,13 @@ func (p *putter) ensure(tx *sql.Tx, tbl, name, typ string) (bool, error) {
 			}
 		}
 		if !exists {
-			if name == "run_id" || (tbl == "row" && name == "idx") {
+			switch strings.ToLower(name) {
+			case "run_id", "rowid", "oid", "_rowid_":
 				return false, fmt.Errorf("the name %q is reserved by the results store", name)
+			case "idx":
+				if tbl == "row" {
+					return false, fmt.Errorf("the name %q is reserved by the results store", name)
+				}
 			}
 			if _, err := tx.Exec(`ALTER TABLE ` + tbl + ` ADD COLUMN ` + quote(name) + sqlType(typ)); err != nil {
 				return false, err
@@ -915,9 +931,36 @@ func (w *Writer) loop(p *putter) {
 			}
 		}
 		if err := p.put(batch); err != nil {
-			w.err = w.s.wrap(err)
+			w.err = w.s.wrap(p.putEach(batch))
 		}
 	}
+}
+
+// putEach stores runs one at a time, after a batch failed: a run whose
+// own rows cannot be stored (a column too many for SQLite) is stored
+// failed, with the reason, rather than losing the batch and stopping the
+// sweep. The error is the store's own failure, if any.
+func (p *putter) putEach(runs []*Run) error {
+	for _, r := range runs {
+		err := p.put([]*Run{r})
+		if err == nil || len(r.Rows) == 0 {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		bad := *r
+		bad.Rows = nil
+		bad.Status = Error
+		bad.Err = fmt.Sprintf("the results store cannot keep what this run recorded: %v", err)
+		if r.Err != "" {
+			bad.Err += "\n" + r.Err
+		}
+		if err := p.put([]*Run{&bad}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Put hands a finished run to the writer; it blocks while the writer is

@@ -310,3 +310,54 @@ func TestRefusesForeignAndDamagedFiles(t *testing.T) {
 		})
 	}
 }
+
+// A run whose rows the store cannot keep (more columns than SQLite allows,
+// or, cheaper to test, a name SQLite keeps for itself) is stored failed
+// with the reason; the runs batched with it are
+// stored as they are, and the writer goes on (the whole batch was lost and
+// the sweep stopped). Names differing only in case from a column fill
+// that column (SQL names ignore case: adding one failed).
+func TestWriterKeepsGoodRuns(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	s := open(t, path)
+	id, err := s.AddSweep(Sweep{Script: "x.star", ScriptSHA256: "abc", Command: "test", Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide := Row{{"b", int64(2)}, {"_rowid_", int64(2)}}
+	runs := []*Run{
+		{SweepID: id, ScriptSHA256: "abc", Seed: 1, Status: OK, Rows: []Row{{{"a", int64(1)}}}},
+		{SweepID: id, ScriptSHA256: "abc", Seed: 2, Status: OK, Rows: []Row{wide}},
+		{SweepID: id, ScriptSHA256: "abc", Seed: 3, Status: OK, Rows: []Row{{{"A", int64(3)}}}},
+	}
+	// Put them in one transaction, as the writer batches them.
+	p, err := s.newPutter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.put(runs); err == nil {
+		t.Fatal("a batch with a column named _rowid_ was stored")
+	}
+	if err := p.putEach(runs); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[uint64]Status{}
+	var rows []Row
+	for _, r := range got {
+		status[r.Seed] = r.Status
+		if r.Seed == 2 && !strings.Contains(r.Err, "the results store cannot keep what this run recorded") {
+			t.Errorf("the wide run's error: %q", r.Err)
+		}
+		rows = append(rows, r.Rows...)
+	}
+	if status[1] != OK || status[2] != Error || status[3] != OK {
+		t.Errorf("statuses %v, want 1 and 3 ok, 2 error", status)
+	}
+	if len(rows) != 2 || rows[0][0].Name != "a" || rows[1][0].Name != "a" || rows[1][0].Value != int64(3) {
+		t.Errorf("rows %v, want a=1 and a=3", rows)
+	}
+}
