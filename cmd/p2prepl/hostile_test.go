@@ -3,11 +3,14 @@
 package main
 
 import (
+	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // hostileFixture lays out, in a fresh directory,
@@ -58,6 +61,7 @@ func TestHostileCommandLines(t *testing.T) {
 		args  []string         // run in the fixture directory
 		code  int
 		want  string
+		after func(t *testing.T, dir string) // optional checks
 	}{
 		{name: "negative run timeout", args: []string{"run", "s/ok.star", "--timeout", "-1s"},
 			code: exitUsage, want: "a wall-time limit cannot be negative (0 for none)"},
@@ -69,6 +73,15 @@ func TestHostileCommandLines(t *testing.T) {
 			code: exitUsage, want: "budget: delay is given twice"},
 		{name: "a million partitions", args: []string{"run", "s/ok.star", "--budget", "partition=1000000x500"},
 			code: exitUsage, want: "faults: at most 1000 partitions (got 1000000)"},
+		{name: "tasks without slurm", args: []string{"sweep", "s/ok.star", "--tasks", "5"},
+			code: exitUsage, want: "--tasks goes with --slurm DIR"},
+		{name: "sbatch arg over two lines", args: []string{"sweep", "s/ok.star", "--slurm", "sl", "--sbatch-arg", "--time=1\nrm -rf ~"},
+			code: exitUsage, want: "spans lines: give one option per --sbatch-arg",
+			after: func(t *testing.T, dir string) {
+				if _, err := os.Stat(filepath.Join(dir, "sl")); err == nil {
+					t.Error("a refused --slurm left its directory")
+				}
+			}},
 		{name: "schedule from a named pipe", args: []string{"run", "s/ok.star", "--schedule", "s/fifo"},
 			code: exitUsage, want: "--schedule: s/fifo is not a schedule file"},
 		{name: "schedule from a device", args: []string{"run", "s/ok.star", "--schedule", "/dev/zero"},
@@ -100,7 +113,12 @@ func TestHostileCommandLines(t *testing.T) {
 				os.MkdirAll(filepath.Join(dir, "sh/shards"), 0o755)
 				syscall.Mkfifo(filepath.Join(dir, "sh/shards/0.db"), 0o644)
 			},
-			code: exitScriptError, want: "sh/shards/0.db is a named pipe (FIFO)"},
+			code: exitScriptError, want: "sh/shards/0.db is a named pipe (FIFO)",
+			after: func(t *testing.T, dir string) {
+				if _, err := os.Stat(filepath.Join(dir, "sh/results.db")); err == nil {
+					t.Error("a failed merge left sh/results.db")
+				}
+			}},
 		{name: "explore diagram through a link", args: []string{"explore", "s/fails.star", "--runs", "1", "--quiet", "--out", "out"},
 			setup: func(dir string) { os.Symlink("../outside/victim", filepath.Join(dir, "out/fails.spacetime.svg")) },
 			code:  exitScriptError, want: "no space-time diagram: fails.spacetime.svg is a symbolic link; p2prepl does not write through links"},
@@ -133,6 +151,43 @@ func TestHostileCommandLines(t *testing.T) {
 			if ents, _ := os.ReadDir(filepath.Join(dir, "outside")); len(ents) != 1 {
 				t.Errorf("files appeared outside --out: %v", ents)
 			}
+			if c.after != nil {
+				c.after(t, dir)
+			}
 		})
+	}
+}
+
+// TestInterruptWithoutTerminal: a SIGINT sent to p2prepl alone (kill
+// -INT, timeout -s INT), not by a terminal to its whole process group,
+// stops the script in the supervised child (the supervisor used to
+// swallow it, and the script ran on).
+func TestInterruptWithoutTerminal(t *testing.T) {
+	out := t.TempDir()
+	for _, args := range [][]string{
+		{"run", "testdata/forever.star", "--out", out},
+		{"explore", "testdata/forever.star", "--budget", "delay=1", "--quiet", "--out", out},
+	} {
+		cmd := exec.Command(binary, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // no terminal, not its foreground
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGINT)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("p2prepl %s ran on after SIGINT\n%s", strings.Join(args, " "), &stderr)
+		}
+		if code := cmd.ProcessState.ExitCode(); code != exitInterrupted && code != exitScriptError {
+			t.Errorf("p2prepl %s: exit %d after SIGINT\n%s", strings.Join(args, " "), code, &stderr)
+		}
 	}
 }

@@ -56,9 +56,10 @@ func vmSize() int64 {
 // supervisor reads, which only the Go runtime writes to when the process
 // dies: a failed allocation becomes one line saying that the memory limit
 // was reached, any other crash an internal error. Ctrl-C reaches the
-// child from the terminal; the supervisor ignores it, and passes on
-// SIGTERM and SIGHUP. It returns -1 if the child cannot be started (the
-// caller then runs the command itself).
+// child from the terminal; the supervisor passes on SIGINT only when it
+// did not come from there (see inForeground), and SIGTERM and SIGHUP.
+// It returns -1 if the child cannot be started (the caller then runs the
+// command itself).
 func supervise(args []string, limit int64) int {
 	if os.Getenv(noSupervisorEnv) != "" {
 		return -1
@@ -98,9 +99,10 @@ func supervise(args []string, limit int64) int {
 	statusW.Close()
 	go func() {
 		for s := range sigs {
-			if s != os.Interrupt { // Ctrl-C reached the child from the terminal
-				cmd.Process.Signal(s)
+			if s == os.Interrupt && inForeground() {
+				continue // Ctrl-C reached the child from the terminal too
 			}
+			cmd.Process.Signal(s) // kill -INT, timeout -s INT: the child has no other way to hear it
 		}
 	}()
 
@@ -161,6 +163,21 @@ func supervise(args []string, limit int64) int {
 		return exitInternal
 	}
 	return code
+}
+
+// inForeground reports whether the supervisor (and so the child, in its
+// process group) is the foreground process group of its terminal: then a
+// SIGINT is Ctrl-C, which the terminal sent to both. A SIGINT sent to the
+// supervisor alone (kill -INT, timeout -s INT, a job without a terminal)
+// must be passed on, or the child never stops.
+func inForeground() bool {
+	pg := unix.Getpgrp()
+	for _, fd := range []int{0, 1, 2} {
+		if fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err == nil {
+			return fg == pg
+		}
+	}
+	return false
 }
 
 // isCrash recognises a fatal error or an unrecovered panic of the Go

@@ -134,6 +134,22 @@ func parseSweep(args []string) (*sweepConfig, error) {
 	if c.slurm != "" && c.shard != "" {
 		return nil, errors.New("--slurm makes the shards itself; drop --shard")
 	}
+	if c.slurm == "" {
+		var err error
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name == "tasks" || f.Name == "sbatch-arg" {
+				err = fmt.Errorf("--%s goes with --slurm DIR", f.Name)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range c.sbatchArgs {
+		if strings.ContainsAny(a, "\n\r") { // checked before DIR is made
+			return nil, fmt.Errorf("--sbatch-arg %q spans lines: give one option per --sbatch-arg", a)
+		}
+	}
 	return c, nil
 }
 
