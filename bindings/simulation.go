@@ -338,7 +338,9 @@ there reproduces the original run exactly. Not restored: module globals
 
 Puts the simulation back in the state sim.checkpoint() saved, in place:
 every peer, service and value the script holds refers to the restored
-state. The checkpoint stays valid for further restores.`, simRestore),
+state. The checkpoint stays valid for further restores from any state
+that descends from it; once an older checkpoint has been restored, a
+newer one is refused (its line of time was left: take it again).`, simRestore),
 		api.Method("digest", `sim.digest() -> an int hashing the whole state of the simulation
 
 Everything its future depends on: the clock, pending events, peers,

@@ -448,6 +448,18 @@ func (s *Simulation) restore(fn string, h *Handle) error {
 	if err := s.restoreStarlark(h.st); err != nil {
 		return fmt.Errorf("%s: %w", fn, err)
 	}
+	// The timeline keeps only the checkpoints of the line of time the
+	// simulation is now on (the later ones cannot be restored any more).
+	if tl := s.timeline; tl != nil {
+		kept := tl.cps[:0]
+		for _, c := range tl.cps {
+			if s.sim.Descends(c.cp) {
+				kept = append(kept, c)
+			}
+		}
+		clear(tl.cps[len(kept):])
+		tl.cps = kept
+	}
 	return nil
 }
 
@@ -585,11 +597,11 @@ func simRewind(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple
 	// sim.run(until = t) stops before them too).
 	i := sort.Search(len(tl.cps), func(i int) bool { return tl.cps[i].cp.Now() > t }) - 1
 	h := tl.cps[i]
+	// restore drops the checkpoints after h: the future after t is
+	// rebuilt as the run goes on.
 	if err := s.restore("sim.rewind", h); err != nil {
 		return nil, err
 	}
-	clear(tl.cps[i+1:])
-	tl.cps = tl.cps[:i+1] // the future after t is rebuilt as the run goes on
 	if err := s.drive(thread, "sim.rewind", t, func() error { return s.runTimeline(t) }); err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ type Snapshotter interface {
 // Checkpoint is a saved state of one simulation (see Sim.Checkpoint).
 type Checkpoint struct {
 	sim  *Sim
+	node *lineNode
 	now  float64
 	evts uint64
 	size int64
@@ -200,15 +201,44 @@ func (s *Sim) Checkpoint() (*Checkpoint, error) {
 		size += int64(len(pt.nth)) * 40
 	}
 	c.size = size
+	c.node = &lineNode{parent: s.line}
+	s.line = c.node
 	return c, nil
+}
+
+// lineNode places a checkpoint in the tree of states a simulation went
+// through: its parent is the checkpoint the state it saved descended
+// from. A checkpoint saves the lengths of what only grows (message
+// records, paths, the history), not copies, so it can restore only a
+// state that descends from it: one reached by running on from it, or from
+// a checkpoint taken after it.
+type lineNode struct{ parent *lineNode }
+
+// Descends reports whether the current state descends from c, so that c
+// can be restored: no checkpoint older than c has been restored since c
+// was taken (that left c's line of time).
+func (s *Sim) Descends(c *Checkpoint) bool {
+	for n := s.line; n != nil; n = n.parent {
+		if n == c.node {
+			return true
+		}
+	}
+	return false
 }
 
 // Restore puts the simulation back in the state c saved; c stays valid for
 // further restores. Peers added and messages created since are forgotten.
+// The current state must descend from c (see Descends): after restoring
+// an older checkpoint, a newer one is refused (restoring it corrupted the
+// state, or panicked).
 func (s *Sim) Restore(c *Checkpoint) error {
 	if c == nil || c.sim != s {
 		return errors.New("restore: the checkpoint belongs to another simulation")
 	}
+	if !s.Descends(c) {
+		return fmt.Errorf("the checkpoint (t=%s ms) is on a line of time the simulation has left: an earlier checkpoint was restored since it was taken; restore that one and run on, or take a new checkpoint", FormatTime(c.now))
+	}
+	s.line = c.node
 	s.now, s.events, s.npeer, s.markEpoch = c.now, c.evts, c.npeer, c.markEpoch
 	s.nextTimer, s.lossy, s.coinKey, s.coinReady = c.nextTimer, c.lossy, c.coinKey, c.coinReady
 	s.obs, s.sendSeq, s.paths = c.obs, c.sendSeq, c.paths

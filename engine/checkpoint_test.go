@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/p2prepl/p2prepl/engine"
@@ -178,5 +179,56 @@ func TestCheckpointRestoreHello(t *testing.T) {
 	}
 	if s.Digest() != want || s.CounterOf(services.KindHello).Sent != hellos || hellos == 0 {
 		t.Errorf("after a restore the hello run differs (hellos %d then %d)", hellos, s.CounterOf(services.KindHello).Sent)
+	}
+}
+
+// A checkpoint saves the lengths of what only grows, so it restores only
+// states that descend from it: after restoring an older checkpoint, a
+// newer one is refused (it panicked with "slice bounds out of range").
+func TestRestoreLeftLine(t *testing.T) {
+	s, _, err := scenario.S1(100, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkpoint := func() *engine.Checkpoint {
+		c, err := s.Checkpoint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	run := func(until float64) {
+		if err := s.Run(until); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(500)
+	early := checkpoint()
+	run(2000)
+	late := checkpoint()
+	run(3000)
+	if !s.Descends(early) || !s.Descends(late) {
+		t.Fatal("the running state does not descend from its checkpoints")
+	}
+	if err := s.Restore(late); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restore(early); err != nil {
+		t.Fatal(err)
+	}
+	if s.Descends(late) {
+		t.Error("after restoring an older checkpoint, the state descends from a newer one")
+	}
+	err = s.Restore(late)
+	if err == nil || !strings.Contains(err.Error(), "line of time the simulation has left") {
+		t.Fatalf("restoring a checkpoint of a left line: %v", err)
+	}
+	run(1000)
+	again := checkpoint()
+	if err := s.Restore(early); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Restore(again); err == nil {
+		t.Error("a checkpoint taken after a restore was restorable from before it")
 	}
 }

@@ -41,6 +41,7 @@ type Config struct {
 // Sim is one simulation. It is not safe for concurrent use, except
 // Interrupt and Progress, which may be called from any goroutine.
 type Sim struct {
+	line  *lineNode // the checkpoint the current state descends from last
 	cfg   Config
 	net   *Network
 	rng   *rand.Rand
