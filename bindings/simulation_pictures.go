@@ -136,6 +136,11 @@ func simSpacetime(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 			return nil, err
 		}
 	}
+	// NaN stands for "not given" in Options: a NaN given is an error, not
+	// the default window.
+	if startV != starlark.None && math.IsNaN(o.Start) || endV != starlark.None && math.IsNaN(o.End) {
+		return nil, fmt.Errorf("%s: start and end must be times in ms, not NaN", b.Name())
+	}
 	d, err := spacetime.Build(s.sim, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", b.Name(), err)
