@@ -177,6 +177,9 @@ func (s *Sim) Partition(a, b []int, from, until float64) error {
 			if s.Peer(id) == nil {
 				return fmt.Errorf("partition: no peer %d", id)
 			}
+			if pt.side[id] == int8(g+1) {
+				return fmt.Errorf("partition: peer %d is listed twice", id)
+			}
 			if pt.side[id] != 0 {
 				return fmt.Errorf("partition: peer %d is in both groups", id)
 			}

@@ -190,6 +190,7 @@ func TestScheduleFileErrors(t *testing.T) {
 		"format.json":  `{"p2prepl_schedule": 9, "simulations": []}`,
 		"kind.json":    `{"p2prepl_schedule": 1, "simulations": [[{"kind": "explode"}]]}`,
 		"extra.json":   `{"p2prepl_schedule": 1, "simulations": [], "surprise": 1}`,
+		"twice.json":   `{"p2prepl_schedule": 1, "simulations": []} {"p2prepl_schedule": 1}`,
 	} {
 		p := filepath.Join(dir, name)
 		if err := writeFile(p, text); err != nil {

@@ -79,6 +79,9 @@ func LoadFile(path string) (*File, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%s is not a p2prepl schedule file: %v", path, err)
 	}
+	if dec.More() {
+		return nil, fmt.Errorf("%s is not a p2prepl schedule file: more follows the schedule's object", path)
+	}
 	if f.Format != FileFormat {
 		return nil, fmt.Errorf("%s is not a p2prepl schedule file of format %d (it says %d)", path, FileFormat, f.Format)
 	}
