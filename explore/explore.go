@@ -390,6 +390,7 @@ func Explore(ctx context.Context, c *Config, progress Progress) (*Report, error)
 	}
 	sends := int(rep.Plain.Sends)
 	rr := c.runner()
+	defer runner.BatchGC()()
 	outs := make([]Outcome, c.Runs)
 	var (
 		mu    sync.Mutex
