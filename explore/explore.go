@@ -8,8 +8,6 @@ package explore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/p2prepl/p2prepl/bindings"
@@ -30,22 +27,15 @@ import (
 	"github.com/p2prepl/p2prepl/stdlib"
 )
 
-// Script is a script read once: every run executes these bytes.
-type Script struct {
-	Path   string
-	Src    []byte
-	SHA256 string
-}
+// Script is a script read once: every run executes these bytes (the
+// sweep runner's, since sampled runs go through it).
+type Script = runner.Script
 
 // LoadScript reads a script file.
-func LoadScript(path string) (*Script, error) {
-	src, err := bindings.ReadScriptFile(path) // a regular file: a FIFO would block
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(src)
-	return &Script{Path: path, Src: src, SHA256: hex.EncodeToString(sum[:])}, nil
-}
+func LoadScript(path string) (*Script, error) { return runner.LoadScript(path) }
+
+// NewScript makes a Script of src, named path.
+func NewScript(path string, src []byte) *Script { return runner.NewScript(path, src) }
 
 // Config is an exploration: a script, its parameters and seed, and the
 // budget of perturbations to search.
@@ -75,9 +65,6 @@ type Config struct {
 	// OutDir is where runs write their files (runs/<parameters>/ under
 	// it, as sweeps do; "": a temporary directory).
 	OutDir string
-
-	rsOnce sync.Once
-	rs     *runner.Script
 }
 
 // Status is how a run ended.
@@ -159,9 +146,17 @@ func ReplayHistory(c *Config, o Outcome) ([]*engine.Sim, error) {
 func (c *Config) runEnv(ctx context.Context, r runSpec) (Outcome, *bindings.Env) {
 	o := Outcome{FaultSeed: r.faultSeed, Params: r.params}
 	out := io.Discard
+	// What a repeated or shrinking run writes is thrown away with a
+	// directory of its own (runs in parallel would collide in one).
+	dir, err := os.MkdirTemp("", "p2prepl-explore-")
+	if err != nil {
+		o.Status, o.Err = Failed, fmt.Sprintf("a directory for the run's files: %v", err)
+		return o, nil
+	}
+	defer os.RemoveAll(dir)
 	opts := bindings.Options{
 		Seed: c.Seed, SeedSet: c.SeedSet, Params: r.params,
-		OutDir: os.TempDir(), MaxSteps: c.MaxSteps, MaxEvents: c.MaxEvents, Stdout: out,
+		OutDir: dir, MaxSteps: c.MaxSteps, MaxEvents: c.MaxEvents, Stdout: out,
 		Perturb: &bindings.Perturbation{Budget: r.budget, Strategy: c.Strategy, Seed: r.faultSeed, Sends: r.sends, Schedule: r.schedule, KeepHistory: r.history},
 	}
 	newEnv := c.NewEnv
@@ -170,39 +165,10 @@ func (c *Config) runEnv(ctx context.Context, r runSpec) (Outcome, *bindings.Env)
 	}
 	env := newEnv(opts)
 	start := time.Now()
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	var stopped atomic.Bool
-	go func() {
-		defer close(done)
-		var deadline <-chan time.Time
-		if c.Timeout > 0 {
-			t := time.NewTimer(c.Timeout)
-			defer t.Stop()
-			deadline = t.C
-		}
-		select {
-		case <-stop:
-			return
-		case <-ctx.Done():
-		case <-deadline:
-		}
-		stopped.Store(true)
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			env.Interrupt()
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
+	stopWatch := runner.Watch(ctx, env, c.Timeout)
 	thread := env.NewThread(c.Script.Path)
-	_, err := env.ExecFile(thread, c.Script.Path, c.Script.Src)
-	close(stop)
-	<-done
+	_, err = env.ExecFile(thread, c.Script.Path, c.Script.Src)
+	stopped := stopWatch() != runner.NotInterrupted
 	_ = env.Close()
 	o.Wall = time.Since(start)
 	o.Count = env.PerturbationCount()
@@ -213,7 +179,7 @@ func (c *Config) runEnv(ctx context.Context, r runSpec) (Outcome, *bindings.Env)
 	switch {
 	case err == nil:
 		o.Status = OK
-	case stopped.Load() || bindings.IsInterruption(err):
+	case stopped || bindings.IsInterruption(err):
 		o.Status = Interrupted
 		o.Err = bindings.FormatError(err)
 	default:
@@ -277,7 +243,7 @@ func (c *Config) SampledParams(seed uint64, sends int) []store.Param {
 // read: runs are deterministic, so it fails the same way (if not, that is
 // reported as the failure).
 func (c *Config) runSampled(ctx context.Context, rr *runner.Runner, seed uint64, sends int) (Outcome, *runner.Result) {
-	res := rr.RunOne(ctx, runner.Task{Script: c.runnerScript(), Cell: runner.Cell{Params: c.SampledParams(seed, sends), Seed: c.Seed}})
+	res := rr.RunOne(ctx, runner.Task{Script: c.Script, Cell: runner.Cell{Params: c.SampledParams(seed, sends), Seed: c.Seed}})
 	o := Outcome{FaultSeed: seed, Params: c.Params, Err: res.Err, Wall: res.Wall, Events: res.Events, Delivered: res.Delivered}
 	switch res.Status {
 	case store.OK:
@@ -303,11 +269,6 @@ func (c *Config) runSampled(ctx context.Context, rr *runner.Runner, seed uint64,
 func (c *Config) Sampled(seed uint64, sends int) Outcome {
 	c.normalize()
 	return c.run(context.Background(), runSpec{params: c.Params, budget: c.Budget, faultSeed: seed, sends: sends})
-}
-
-func (c *Config) runnerScript() *runner.Script {
-	c.rsOnce.Do(func() { c.rs = runner.NewScript(c.Script.Path, c.Script.Src) })
-	return c.rs
 }
 
 // calibration is the budget of the unperturbed run: nothing, but with the

@@ -318,3 +318,30 @@ func TestKindsCalibratePCT(t *testing.T) {
 		t.Errorf("PCT on A and B: first failure %+v", f)
 	}
 }
+
+// Runs repeated outside the sweep runner (the plain run, replays) write
+// their files in a directory of their own, removed after the run: never
+// into the system's temporary directory itself, where parallel runs would
+// collide.
+func TestRepeatedRunsKeepTheirFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	src := []byte(`sim = simulation(faults = faults(delay = (0, 5)))
+sim.add_peers(topology.ring(4), services = [gossip()])
+sim.add_peer(type = "client", connect = 1, services = [producer(rate = 5)])
+sim.run(until = 1500)
+table(columns = ["x"], rows = [[1]]).to_csv("written.csv")
+`)
+	c := &explore.Config{Script: explore.NewScript("writes.star", src), Runs: 2, Jobs: 1, Params: map[string]string{}, OutDir: t.TempDir()}
+	rep, err := explore.Explore(context.Background(), c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Plain.Status != explore.OK {
+		t.Fatalf("the plain run failed: %s", rep.Plain.Err)
+	}
+	left, _ := os.ReadDir(tmp)
+	for _, e := range left {
+		t.Errorf("left in the temporary directory: %s", e.Name())
+	}
+}

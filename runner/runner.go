@@ -162,49 +162,10 @@ func (r *Runner) RunOne(ctx context.Context, t Task) Result {
 	}
 	env := newEnv(opts)
 
-	// A watcher interrupts the run on cancellation or timeout. It repeats
-	// the interrupt until the run returns: one sent before the script
-	// started would be lost.
-	const (
-		running int32 = iota
-		cancelled
-		timedOut
-	)
-	var why atomic.Int32
-	stop := make(chan struct{})
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		var deadline <-chan time.Time
-		if r.Timeout > 0 {
-			tm := time.NewTimer(r.Timeout)
-			defer tm.Stop()
-			deadline = tm.C
-		}
-		select {
-		case <-stop:
-			return
-		case <-ctx.Done():
-			why.Store(cancelled)
-		case <-deadline:
-			why.Store(timedOut)
-		}
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			env.Interrupt()
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-
+	stopWatch := Watch(ctx, env, r.Timeout)
 	thread := env.NewThread(t.Script.Path)
 	_, err := env.ExecFile(thread, t.Script.Path, t.Script.Src)
-	close(stop)
-	<-watched
+	why := stopWatch()
 	if cerr := env.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("writing the run's output files: %w", cerr)
 	}
@@ -222,10 +183,10 @@ func (r *Runner) RunOne(ctx context.Context, t Task) Result {
 	switch {
 	case err == nil:
 		res.Status = store.OK
-	case why.Load() == cancelled:
+	case why == Cancelled:
 		res.Status = store.Interrupted
 		res.Err = "interrupted: the sweep was stopped while this run was in flight"
-	case why.Load() == timedOut:
+	case why == TimedOut:
 		res.Status = store.Timeout
 		res.Err = fmt.Sprintf("wall-time limit reached: the run took longer than %v (raise it with --timeout)\n%s", r.Timeout, bindings.FormatError(err))
 		res.ErrAt = lineOf(bindings.ErrorPos(err))
@@ -235,6 +196,57 @@ func (r *Runner) RunOne(ctx context.Context, t Task) Result {
 		res.ErrAt = lineOf(bindings.ErrorPos(err))
 	}
 	return res
+}
+
+// Why says why Watch interrupted a run.
+type Why int32
+
+const (
+	NotInterrupted Why = iota
+	Cancelled          // ctx was cancelled
+	TimedOut           // the wall-time limit passed
+)
+
+// Watch interrupts env once ctx is cancelled or timeout (if > 0) has
+// passed, and again every 20 ms until the run returns: an interrupt sent
+// before the script started would be lost. Call the returned stop when
+// the run has returned; it says why the run was interrupted, if it was.
+func Watch(ctx context.Context, env *bindings.Env, timeout time.Duration) (stop func() Why) {
+	var why atomic.Int32
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var deadline <-chan time.Time
+		if timeout > 0 {
+			tm := time.NewTimer(timeout)
+			defer tm.Stop()
+			deadline = tm.C
+		}
+		select {
+		case <-quit:
+			return
+		case <-ctx.Done():
+			why.Store(int32(Cancelled))
+		case <-deadline:
+			why.Store(int32(TimedOut))
+		}
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			env.Interrupt()
+			select {
+			case <-quit:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() Why {
+		close(quit)
+		<-done
+		return Why(why.Load())
+	}
 }
 
 // ErrorLine is the file:line an error from a script points at ("" when
