@@ -28,7 +28,7 @@ that reproduces it).
   grid     dict of parameter name -> list of values (a single value fixes it)
   seeds    a count (20 means seeds 1..20) or a list of seeds
   store    a results store file under --out to keep every run in
-           (SQLite; read it with results.load, p2prepl results, pandas)
+           (SQLite; read it with results(path), p2prepl results, pandas)
   resume   with store: skip runs the store has finished already
   max_events, timeout   per-run limits (timeout in wall seconds)
 

@@ -25,7 +25,7 @@ const sweepUsage = `Usage: p2prepl sweep [flags] FILE.star
 Runs FILE.star once per cell of a grid of parameters times seeds, each run
 a fresh script execution with those param() values and that seed, on all
 cores, and stores every run and every row it record()s in a results store
-(SQLite). Read it with 'p2prepl results STORE', results.load(STORE) in
+(SQLite). Read it with 'p2prepl results STORE', results(STORE) in
 Starlark, sqlite3, pandas or DuckDB.
 
 Flags:
