@@ -7,8 +7,8 @@ import (
 )
 
 // Starlark's own functions and methods that only read their arguments
-// (sorted, max and min call nothing unless given key=, which the REPL's
-// completion cannot evaluate).
+// (sorted, max and min call nothing unless given key=, and the REPL's
+// completion never hands them a function that is not pure).
 var (
 	pureUniverse = set("abs", "all", "any", "bool", "bytes", "chr", "dict", "dir", "enumerate", "float",
 		"getattr", "hasattr", "hash", "int", "len", "list", "max", "min", "ord", "range", "repr",

@@ -104,47 +104,47 @@ The column names, in order.`, tColumns),
 The rows, each a tuple of values in column order.`, tRows),
 	},
 	Methods: []api.Builtin{
-		api.Method("column", `t.column(name) -> list
+		api.Pure(api.Method("column", `t.column(name) -> list
 
-The values of one column, top to bottom.`, tColumn),
-		api.Method("row", `t.row(i) -> dict
+The values of one column, top to bottom.`, tColumn)),
+		api.Pure(api.Method("row", `t.row(i) -> dict
 
 Row i (0-based; negative counts from the end) as a dict from column name to
-value. Same as t[i].`, tRow),
+value. Same as t[i].`, tRow)),
 		api.Method("filter", `t.filter(fn) -> table
 
 The rows for which fn(row) is true, where row is a dict from column name to
 value.
 
     t.filter(lambda r: r["latency"] > 10)`, tFilter),
-		api.Method("where", `t.where(column, value) -> table
+		api.Pure(api.Method("where", `t.where(column, value) -> table
 t.where(column=value, ...) -> table
 
 The rows whose cell in column equals value (1 == 1.0; True != 1). With
 keyword arguments, the rows matching all of them.
 
     t.where("region", "eu")
-    t.where(region = "eu", online = True)`, tWhere),
-		api.Method("select", `t.select(column, ...) -> table
+    t.where(region = "eu", online = True)`, tWhere)),
+		api.Pure(api.Method("select", `t.select(column, ...) -> table
 
 A table with only the named columns, in the order given. The names may also
-be given as one list: t.select(["a", "b"]).`, tSelect),
-		api.Method("drop", `t.drop(column, ...) -> table
+be given as one list: t.select(["a", "b"]).`, tSelect)),
+		api.Pure(api.Method("drop", `t.drop(column, ...) -> table
 
-A table without the named columns (also accepts one list of names).`, tDrop),
-		api.Method("sort", `t.sort(by, reverse=False) -> table
+A table without the named columns (also accepts one list of names).`, tDrop)),
+		api.Pure(api.Method("sort", `t.sort(by, reverse=False) -> table
 
 The rows sorted by a column, or by a list of columns (the first deciding,
 the next breaking ties). The sort is stable: equal rows keep their order.
 Values of different types sort as bools, then numbers, then strings; None
-(and NaN) always come last, also with reverse=True.`, tSort),
-		api.Method("head", `t.head(n=10) -> table
+(and NaN) always come last, also with reverse=True.`, tSort)),
+		api.Pure(api.Method("head", `t.head(n=10) -> table
 
-The first n rows.`, tHead),
-		api.Method("tail", `t.tail(n=10) -> table
+The first n rows.`, tHead)),
+		api.Pure(api.Method("tail", `t.tail(n=10) -> table
 
-The last n rows.`, tTail),
-		api.Method("count", `t.count(value, by="column", key=None) -> table
+The last n rows.`, tTail)),
+		api.Pure(api.Method("count", `t.count(value, by="column", key=None) -> table
 
 Counts the cells equal to value. Without value, counts the cells that are
 not None (nor NaN).
@@ -158,8 +158,8 @@ For a peer x message table of booleans (did the peer get the right
 version?), the number of wrong versions each peer holds is
 
     t.count(False, key = "msg")             # one row per peer column
-    t.count(False, by = "row", key = "msg") # one row per message`, tCount),
-		api.Method("group_by", `t.group_by(by, agg=None, stats=None, level=0.95) -> table
+    t.count(False, by = "row", key = "msg") # one row per message`, tCount)),
+		api.Pure(api.Method("group_by", `t.group_by(by, agg=None, stats=None, level=0.95) -> table
 
 Groups the rows by the values of a column (or a list of columns) and
 reduces each group to one row, groups sorted by their values. agg maps
@@ -191,8 +191,8 @@ for plot.line(..., yerr = "C_ci"):
                                 "avg": ("mean", "latency"),
                                 "worst": ("max", "latency")})
     runs.group_by(["fanout", "loss"], stats = "coverage")
-    # fanout  loss  count  coverage_mean  coverage_std  coverage_ci`, tGroupBy),
-		api.Method("join", `t.join(other, on, how="inner") -> table
+    # fanout  loss  count  coverage_mean  coverage_std  coverage_ci`, tGroupBy)),
+		api.Pure(api.Method("join", `t.join(other, on, how="inner") -> table
 
 The rows of t matched with the rows of other that have equal values in
 the column (or list of columns) on, which both tables must have. The
@@ -207,51 +207,51 @@ A column other than the keys that is in both tables is an error: rename
 it first (t.rename) or join on it too.
 
     runs.join(params, on = "run")
-    runs.join(summary, on = ["fanout", "loss"], how = "left")`, tJoin),
-		api.Method("rename", `t.rename({old: new, ...}) -> table
+    runs.join(summary, on = ["fanout", "loss"], how = "left")`, tJoin)),
+		api.Pure(api.Method("rename", `t.rename({old: new, ...}) -> table
 t.rename(old=new, ...) -> table
 
 A table with columns renamed, in place; the other columns keep their
 names. Renaming to a name another column has is an error.
 
-    t.rename({"coverage_mean": "coverage"})`, tRename),
-		api.Method("add_column", `t.add_column(name, values, replace=False) -> table
+    t.rename({"coverage_mean": "coverage"})`, tRename)),
+		api.Pure(api.Method("add_column", `t.add_column(name, values, replace=False) -> table
 
 A table with one more column at the end: values is a list with one value
 per row, or a function called with each row (a dict) returning the value.
 Adding a column that exists is an error unless replace=True, which
 replaces it in place.
 
-    t.add_column("slow", lambda r: r["latency"] > 10)`, tAddColumn),
-		api.Method("sum", `t.sum(column) -> int or float
+    t.add_column("slow", lambda r: r["latency"] > 10)`, tAddColumn)),
+		api.Pure(api.Method("sum", `t.sum(column) -> int or float
 
 The sum of a column's numbers (bools count as 0 and 1; None is skipped).
-An int if every value is an int or bool.`, tSum),
-		api.Method("mean", `t.mean(column) -> float or None
+An int if every value is an int or bool.`, tSum)),
+		api.Pure(api.Method("mean", `t.mean(column) -> float or None
 
-The mean of a column's numbers, skipping None; None if there are none.`, tMean),
-		api.Method("min", `t.min(column) -> value or None
+The mean of a column's numbers, skipping None; None if there are none.`, tMean)),
+		api.Pure(api.Method("min", `t.min(column) -> value or None
 
-The smallest value of a column, skipping None, in sort order.`, tMin),
-		api.Method("max", `t.max(column) -> value or None
+The smallest value of a column, skipping None, in sort order.`, tMin)),
+		api.Pure(api.Method("max", `t.max(column) -> value or None
 
-The largest value of a column, skipping None, in sort order.`, tMax),
-		api.Method("percentile", `t.percentile(column, q) -> float or None
+The largest value of a column, skipping None, in sort order.`, tMax)),
+		api.Pure(api.Method("percentile", `t.percentile(column, q) -> float or None
 
 The q-th percentile (0 <= q <= 100) of a column's numbers, skipping None,
 interpolating linearly between ranks like numpy. q may be a list, giving a
 list. None if the column has no numbers.
 
     t.percentile("latency", 95)
-    t.percentile("latency", [50, 90, 99])`, tPercentile),
-		api.Method("csv", `t.csv() -> string
+    t.percentile("latency", [50, 90, 99])`, tPercentile)),
+		api.Pure(api.Method("csv", `t.csv() -> string
 
 The table as CSV with a header line. None is an empty field; bools are True
-and False; floats are written in full.`, tCSV),
-		api.Method("json", `t.json() -> string
+and False; floats are written in full.`, tCSV)),
+		api.Pure(api.Method("json", `t.json() -> string
 
 The table as a JSON array of objects, one per row, keys in column order.
-None, NaN and infinities are null.`, tJSON),
+None, NaN and infinities are null.`, tJSON)),
 		api.Method("to_csv", `t.to_csv(path) -> string
 
 Writes t.csv() to path, relative to the run's output directory, replacing

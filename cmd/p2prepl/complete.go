@@ -260,7 +260,9 @@ func (c *completer) evalSource(expr string) starlark.Value {
 
 // eval evaluates the side-effect-free subset of Starlark expressions:
 // names, literals, attributes, indexing, tuples and lists of those, and
-// calls of pure builtins (api.IsPure) with such arguments.
+// calls of pure builtins (api.IsPure) with such arguments. An argument that
+// can be called but is not pure itself (a def) is refused: the builtin
+// might call it (sorted(key = f), t.sort(f)).
 func (c *completer) eval(e syntax.Expr) starlark.Value {
 	switch e := e.(type) {
 	case *syntax.Ident:
@@ -328,7 +330,7 @@ func (c *completer) eval(e syntax.Expr) starlark.Value {
 			if b, ok := a.(*syntax.BinaryExpr); ok && b.Op == syntax.EQ {
 				k, ok := b.X.(*syntax.Ident)
 				v := c.eval(b.Y)
-				if !ok || v == nil {
+				if !ok || !c.safeArg(v) {
 					return nil
 				}
 				kwargs = append(kwargs, starlark.Tuple{starlark.String(k.Name), v})
@@ -338,7 +340,7 @@ func (c *completer) eval(e syntax.Expr) starlark.Value {
 				return nil
 			}
 			v := c.eval(a)
-			if v == nil {
+			if !c.safeArg(v) {
 				return nil
 			}
 			args = append(args, v)
@@ -350,6 +352,18 @@ func (c *completer) eval(e syntax.Expr) starlark.Value {
 		}
 	}
 	return nil
+}
+
+// safeArg reports whether v may be handed to a pure builtin: a value, or
+// a callable that is pure itself.
+func (c *completer) safeArg(v starlark.Value) bool {
+	if v == nil {
+		return false
+	}
+	if _, ok := v.(starlark.Callable); ok {
+		return api.IsPure(v)
+	}
+	return true
 }
 
 func (c *completer) evalList(es []syntax.Expr, tuple bool) starlark.Value {

@@ -26,6 +26,10 @@ def mine(a, b = 2, *rest, flag = False, **kw):
     return a
 def hurt():
     fail("called")
+calls = []
+def note(*args):
+    calls.append(args)
+    return 0
 `)
 	if err != nil {
 		t.Fatal(bindings.FormatError(err))
@@ -48,6 +52,10 @@ def hurt():
 		{`dist.norm(1, 2).me`, "mean"},                    // a pure constructor
 		{`"a,b".sp`, "split|splitlines"},                  // string methods
 		{`g = sim.traffic().col`, "column|columns"},       // tables
+		{`sim.traffic().head(2).sort("kind").me`, "mean"}, // table methods that only read
+		{`sim.traffic().filter(note).`, ""},               // filter calls a Starlark function
+		{`sorted([3, 1], key = note).`, ""},               // a Starlark function given to a pure builtin
+		{`sim.traffic().sort(note).`, ""},                 // idem
 		{`sim.run(until = 2000).`, ""},                    // not pure: never called
 		{`topology.erdos_renyi(5, 0.5).no`, ""},           // draws random numbers
 		{`random.random().`, ""},                          // idem
@@ -75,6 +83,9 @@ def hurt():
 		if strings.Join(got, "|") != tc.want {
 			t.Errorf("complete %q = %q, want %q", tc.line, strings.Join(got, "|"), tc.want)
 		}
+	}
+	if n := g["calls"].(*starlark.List).Len(); n != 0 {
+		t.Errorf("completion called a Starlark function %d times", n)
 	}
 	after, _ := now.Attr("now")
 	if before.String() != after.String() {
