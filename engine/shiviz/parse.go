@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // LogEvent is one parsed line of a ShiViz log.
@@ -47,6 +48,14 @@ func Parse(r io.Reader) ([]LogEvent, error) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
+		// ShiViz matches the expression in JavaScript with flag m
+		// (NamedRegExp, js/util/regexp.js), where "." stops and "$"
+		// matches at \r, U+2028 and U+2029 as at \n: a line holding one
+		// is no event to ShiViz, which skips it without a word.
+		if i := strings.IndexAny(line, "\r\u2028\u2029"); i >= 0 {
+			r, _ := utf8.DecodeRuneInString(line[i:])
+			return nil, fmt.Errorf("line %d: holds %U, a line break to ShiViz (JavaScript): the line would not match %s", n, r, Regexp)
+		}
 		m := lineRE.FindStringSubmatch(line)
 		if m == nil {
 			return nil, fmt.Errorf("line %d: does not match %s: %q", n, Regexp, line)
@@ -63,16 +72,23 @@ func Parse(r io.Reader) ([]LogEvent, error) {
 	if n < 2 {
 		return nil, errors.New("not a ShiViz log: no parser expression and delimiter lines")
 	}
+	// ShiViz refuses an execution without events (ExecutionParser,
+	// js/model/parser.js: "does not capture any events").
+	if len(out) == 0 {
+		return nil, errors.New("the log has no events: ShiViz refuses it")
+	}
 	return out, nil
 }
 
-// Check verifies the clocks of a log the way ShiViz does before drawing
-// it: every event's clock names its own host; each host's own entries
-// count 1, 2, 3, ... in some order of its events; every entry for another
-// host names an event of that host; and each clock is exactly the
-// entrywise maximum of the host's previous event and the events it newly
-// learned of (one more on its own entry), which is what a clock built by
-// the vector clock rules is.
+// Check verifies the clocks of a log as ShiViz does before drawing it
+// (VectorTimestamp, js/model/vectorTimestamp.js; ModelGraph's initPrevNext
+// and initParentChild, js/model/modelGraph.js): every event's clock names
+// its own host; each host's own entries count 1, 2, 3, ... in some order
+// of its events; every entry for another host names an event of that host.
+// It also checks that each clock is exactly the entrywise maximum of the
+// host's previous event and the events it newly learned of (one more on
+// its own entry), which is what a clock built by the vector clock rules
+// is: ShiViz states that rule (stepThroughAndVerify) but does not call it.
 func Check(events []LogEvent) error {
 	byHost := map[string][]*LogEvent{}
 	for i := range events {

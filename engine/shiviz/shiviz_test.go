@@ -38,14 +38,19 @@ func TestAppendText(t *testing.T) {
 		{Event{Ev: "drop", Kind: "tx", From: 1, To: 2, Reason: ReceiverOffline, Seq: 3, Hops: 1}, "drop tx from peer1 (offline), t=0, hops=1, seq=3"},
 		{Event{Ev: "mark", Peer: 4, Label: "decided \"a\"\nnext", T: 2}, "mark decided 'a' next, t=2"},
 		{Event{Ev: "offline", Peer: 4, T: 2}, "offline, t=2"},
+		// JavaScript ends a line at \r, U+2028 and U+2029 too (see Parse).
+		{Event{Ev: "mark", Peer: 4, Label: "a\rb\u2028c\u2029d\u0085e", T: 2}, "mark a b c d\u0085e, t=2"},
+		{Event{Ev: "drop", Kind: "k\u2028", ID: "i\r", From: 1, To: 2, Reason: "r\u2029", Seq: 3}, "drop k  i  v0 to peer2 (r ), t=0, hops=0, seq=3"},
 	} {
 		got := string(AppendText(nil, &tc.e))
 		if got != tc.want {
 			t.Errorf("%+v:\n got %q\nwant %q", tc.e, got, tc.want)
 		}
+		// The line is one event to ShiViz, with the text as written.
 		line := string(AppendLine(nil, 4, &tc.e, []uint32{0, 0, 0, 0, 1}))
-		if !lineRE.MatchString(strings.TrimSuffix(line, "\n")) {
-			t.Errorf("line %q does not match the parser expression", line)
+		evs, err := Parse(strings.NewReader(Header + line))
+		if err != nil || len(evs) != 1 || evs[0].Text != got {
+			t.Errorf("line %q: parsed as %+v, %v", line, evs, err)
 		}
 	}
 }
@@ -74,6 +79,10 @@ peer3 "d" {"peer2":1,"peer3":2}
 		{"bad header", `(?<host>.*)` + "\n\n", "line 1: want the parser expression"},
 		{"bad line", Header + "peer1 a {}\n", "line 3: does not match"},
 		{"bad clock", Header + `peer1 "a" {"peer1":"x"}` + "\n", "line 3: the vector clock"},
+		// ShiViz's rules beyond the clocks (see Parse).
+		{"no events", Header + "\n", "the log has no events"},
+		{"U+2028 in a line", Header + "peer1 \"a\u2028b\" {\"peer1\":1}\n", "line 3: holds U+2028, a line break to ShiViz"},
+		{"CR in a line", Header + "peer1 \"a\rb\" {\"peer1\":1}\n", "line 3: holds U+000D"},
 	} {
 		evs, err := Parse(strings.NewReader(tc.log))
 		if err == nil {
