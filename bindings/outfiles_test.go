@@ -27,7 +27,8 @@ sim.run(until = 10)`},
 	{"simulation(trace_format=shiviz)", ".log", `
 sim = simulation(seed = 1, trace = P, trace_format = "shiviz")
 sim.add_peers(topology.ring(3), services = [gossip()])
-sim.run(until = 10)`},
+sim.add_peer(type = "client", connect = 1, services = [producer(rate = 100, start = 0)])
+sim.run(until = 100)`},
 	{"sim.spacetime (svg)", ".svg", pictureRun + `sim.spacetime(P)`},
 	{"sim.spacetime (png)", ".png", pictureRun + `sim.spacetime(P)`},
 	{"sim.report", ".html", pictureRun + `sim.report(P)`},

@@ -3,6 +3,7 @@ package bindings
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -111,6 +112,24 @@ sim.run(until = 2500)
 	}
 	if kinds["send"] < 50 || kinds["deliver"] < 50 || kinds["mark"] < 8 || kinds["offline"] == 0 || kinds["drop"] == 0 {
 		t.Errorf("events by kind: %v", kinds)
+	}
+	// A run in which no peer does anything would leave a log ShiViz
+	// refuses ("does not capture any events"): closing says so. A JSON
+	// Lines trace may be empty.
+	for _, tc := range []struct{ format, err string }{
+		{"shiviz", "trace empty.log: no peer sent, received, marked or went offline"},
+		{"jsonl", ""},
+	} {
+		e, th, _ := testEnv(t, Options{OutDir: out})
+		src := fmt.Sprintf("sim = simulation(seed = 1, trace = \"empty.log\", trace_format = %q)\n", tc.format) +
+			"sim.add_peers(topology.ring(3), services = [gossip()])\nsim.run(until = 10)\n"
+		if _, err := e.ExecFile(th, "empty.star", src); err != nil {
+			t.Fatal(FormatError(err))
+		}
+		err := e.Close()
+		if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%s: an empty trace: %v, want %q", tc.format, err, tc.err)
+		}
 	}
 	_, err = NewEnv(Options{OutDir: out}).ExecFile(NewEnv(Options{}).NewThread("x"), "bad.star", `simulation(trace = "x.log", trace_format = "xml")`)
 	if err == nil || !strings.Contains(err.Error(), `trace_format must be "jsonl" or "shiviz" (got "xml")`) {

@@ -45,9 +45,10 @@ type Simulation struct {
 	roots    []starlark.Value
 	timeline *timeline
 
-	trace     *os.File
-	tracePath string
-	bound     api.Bound
+	trace       *os.File
+	tracePath   string
+	traceShiViz bool
+	bound       api.Bound
 
 	checks []report.Check // sim.record_check, for sim.report
 }
@@ -114,7 +115,9 @@ trace: a file (under the output directory, --out) to write every message
   clock (for simulations of up to 100 peers; p2prepl trace FILE --shiviz
   computes clocks for up to 10,000).
 trace_format: "jsonl", or "shiviz" to write the trace as a ShiViz log
-  (vector clocks always), which opens as a space-time diagram in ShiViz.
+  (vector clocks always), which opens as a space-time diagram in ShiViz;
+  a run in which no peer does anything is an error at the end (ShiViz
+  cannot open a log without events).
 faults: a faults(...) budget: the run is perturbed within it, from the
   seed, and sim.schedule lists what was applied ('p2prepl explore' and
   --budget / --schedule override it).
@@ -194,7 +197,7 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 		if err != nil {
 			return nil, fmt.Errorf("simulation: trace: %w", err)
 		}
-		s.trace, s.tracePath = f, p
+		s.trace, s.tracePath, s.traceShiViz = f, p, traceOpts.Format == engine.TraceShiViz
 		s.sim.SetTraceOptions(f, traceOpts)
 		e.mu.Lock()
 		e.outputs = append(e.outputs, traceCloser{s})
@@ -206,11 +209,19 @@ func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starla
 
 type traceCloser struct{ s *Simulation }
 
+// Close flushes and closes the trace. A ShiViz log without an event is
+// refused by ShiViz ("The parser RegExp you entered does not capture any
+// events"), so it is reported here rather than found there.
 func (t traceCloser) Close() error {
-	err := t.s.sim.FlushTrace()
-	t.s.sim.SetTrace(nil)
-	if cerr := t.s.trace.Close(); err == nil {
+	s := t.s
+	err := s.sim.FlushTrace()
+	empty := s.traceShiViz && s.sim.TraceEvents() == 0
+	s.sim.SetTrace(nil)
+	if cerr := s.trace.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && empty {
+		err = fmt.Errorf("trace %s: no peer sent, received, marked or went offline before the end, so the ShiViz log has no events and ShiViz cannot open it: run the simulation (sim.run) with peers that do something", s.tracePath)
 	}
 	return err
 }

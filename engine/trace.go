@@ -56,6 +56,7 @@ type tracer struct {
 	clockPeers int
 	decided    bool        // whether to keep clocks has been settled
 	log        *shiviz.Log // nil: no clocks
+	events     uint64      // event lines of peers written
 }
 
 // SetTrace starts writing an event trace in JSON Lines to w (nil stops
@@ -94,6 +95,16 @@ func (s *Sim) FlushTrace() error {
 		s.trace.err = err
 	}
 	return s.trace.err
+}
+
+// TraceEvents returns how many events of peers (connects and disconnects
+// aside) the trace has written: a ShiViz log without any is one ShiViz
+// refuses to open.
+func (s *Sim) TraceEvents() uint64 {
+	if s.trace == nil {
+		return 0
+	}
+	return s.trace.events
 }
 
 func (t *tracer) head(now float64, ev string) {
@@ -137,6 +148,7 @@ func (t *tracer) clock(s *Sim, e *shiviz.Event) (int, []uint32) {
 // a change of state); size < 0 means the event carries no message.
 func (t *tracer) event(s *Sim, e *shiviz.Event, size int) {
 	host, vc := t.clock(s, e)
+	t.events++
 	if t.format == TraceShiViz {
 		t.buf = shiviz.AppendLine(t.buf[:0], host, e, vc)
 		t.write()
