@@ -117,7 +117,8 @@ trace: a file (under the output directory, --out) to write every message
 trace_format: "jsonl", or "shiviz" to write the trace as a ShiViz log
   (vector clocks always), which opens as a space-time diagram in ShiViz;
   a run in which no peer does anything is an error at the end (ShiViz
-  cannot open a log without events).
+  cannot open a log without events). Only with trace = FILE: a format
+  without a trace file is an error.
 faults: a faults(...) budget: the run is perturbed within it, from the
   seed, and sim.schedule lists what was applied ('p2prepl explore' and
   --budget / --schedule override it).
@@ -131,10 +132,23 @@ help(sim) lists everything a simulation has.`, builtinSimulation))
 func builtinSimulation(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	e := envOf(thread)
 	var seedV, netV, traceV, faultsV, compatV starlark.Value = starlark.None, starlark.None, starlark.None, starlark.None, starlark.None
+	var formatV starlark.Value // nil: not given
 	strict, strictLinks := false, false
-	traceFormat := "jsonl"
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "seed?", &seedV, "network?", &netV, "strict_kinds?", &strict, "strict_links?", &strictLinks, "trace?", &traceV, "trace_format?", &traceFormat, "faults?", &faultsV, "compat?", &compatV); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "seed?", &seedV, "network?", &netV, "strict_kinds?", &strict, "strict_links?", &strictLinks, "trace?", &traceV, "trace_format?", &formatV, "faults?", &faultsV, "compat?", &compatV); err != nil {
 		return nil, err
+	}
+	traceFormat := "jsonl"
+	if formatV != nil {
+		f, ok := starlark.AsString(formatV)
+		if !ok {
+			return nil, fmt.Errorf("simulation: trace_format must be \"jsonl\" or \"shiviz\" (got %s)", formatV.Type())
+		}
+		// A format with no trace file formats nothing: most likely the
+		// trace was meant to be written and its file was left out.
+		if traceV == starlark.None {
+			return nil, fmt.Errorf("simulation: trace_format = %q without a trace file: add trace = \"FILE\" (under --out) to write the trace, or leave trace_format out", f)
+		}
+		traceFormat = f
 	}
 	compat, err := compatArg(compatV)
 	if err != nil {
