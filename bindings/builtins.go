@@ -68,6 +68,18 @@ func builtinParam(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if shrink {
 		return e.shrinkParam(thread, b, name, dflt, int64(least))
 	}
+	v, err := e.param(name, dflt)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.noteParam(name, v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// param is the value of parameter name: --set name=..., or dflt.
+func (e *Env) param(name string, dflt starlark.Value) (starlark.Value, error) {
 	raw, ok := e.opts.Params[name]
 	if !ok && name == "seed" && e.opts.SeedSet {
 		// param("seed", d) follows --seed, so that scripts that seed

@@ -125,8 +125,9 @@ type Env struct {
 	runWall time.Duration             // wall time spent inside sim.run / sim.step
 	batch   batch                     // simulations run and expected, for progress
 
-	recorded []Row             // rows given to record()
-	names    map[string]string // the names recorded, by their lower case
+	recorded []Row                // rows given to record()
+	names    map[string]string    // the names recorded, by their lower case
+	params   map[string]paramRead // the parameters param() read, by their lower case
 	// costs sums what every simulation did, counted after each of its
 	// runs (keeping the simulations themselves would keep them all alive
 	// for the script's life).

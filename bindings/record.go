@@ -36,6 +36,13 @@ store keeps None as SQL NULL, the same as not recording the name. Since
 names become SQL columns, a run records at most 1000 of them, none two
 that differ only in case, and not run_id, idx or rowid.
 
+The results of a sweep show, on each row, the run, its seed and its
+parameters beside the recorded values, under their own names: so a run
+does not record run, records seed only as the run's seed, and records a
+parameter's name only with the value param() gave (record(n = n) after
+n = param("n", 10)); another value is an error, record it under another
+name.
+
 p2prepl run prints nothing for it unless asked: --results FILE.csv,
 FILE.json or FILE.db writes the rows. In a sweep, every run's rows go to
 the results store with the run's parameters and seed, so any script
@@ -123,6 +130,10 @@ func (e *Env) checkNames(row Row) error {
 			undo()
 			return err
 		}
+		if err := e.checkBeside(f); err != nil {
+			undo()
+			return err
+		}
 		k := strings.ToLower(f.Name)
 		old, ok := e.names[k]
 		switch {
@@ -138,6 +149,108 @@ func (e *Env) checkNames(row Row) error {
 		}
 	}
 	return nil
+}
+
+// paramRead is a parameter as param() read it.
+type paramRead struct {
+	name  string
+	value any // as record() keeps values (plainValue)
+}
+
+// checkBeside refuses a recorded value that the results would show in the
+// column of the run's own number, seed or a parameter of the same name
+// (SQL names ignore case) while it says something else: one of the two
+// would be hidden. e.mu is held.
+func (e *Env) checkBeside(f Field) error {
+	if f.Value == nil {
+		return nil // None is not recording it
+	}
+	k := strings.ToLower(f.Name)
+	switch {
+	case k == "run":
+		return fmt.Errorf("record: %s is the results' column of the run's number (in a sweep's store); record this value under another name", f.Name)
+	case k == "seed" && !sameValue(f.Value, e.seed):
+		return fmt.Errorf("record: %s = %s, but the run's seed is %d (--seed; the results show it in their column seed): record this value under another name (e.g. sim_seed), or run with --seed %s", f.Name, showPlain(f.Value), e.seed, showPlain(f.Value))
+	}
+	if p, ok := e.params[k]; ok && !sameValue(f.Value, p.value) {
+		return fmt.Errorf("record: %s = %s, but the parameter %s is %s (param(%q)), and the results show both in one column %s: record this value under another name", f.Name, showPlain(f.Value), p.name, showPlain(p.value), p.name, p.name)
+	}
+	if _, ok := e.params[k]; !ok && k != "seed" {
+		for name := range e.opts.Params {
+			if strings.ToLower(name) == k {
+				return fmt.Errorf("record: %s is a parameter of this run (--set %s=...), shown in the results' column %s, but the script never read it: read it with %s = param(%q, default) and record that, or record this value under another name", f.Name, name, name, name, name)
+			}
+		}
+	}
+	return nil
+}
+
+// noteParam remembers the value param() gave name, for checkBeside; a
+// value recorded under that name before must be the same.
+func (e *Env) noteParam(name string, v starlark.Value) error {
+	pv, err := plainValue(v)
+	if err != nil {
+		return nil // not a value record() takes, so never beside one
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	k := strings.ToLower(name)
+	for _, row := range e.recorded {
+		for _, f := range row {
+			if strings.ToLower(f.Name) == k && f.Value != nil && !sameValue(f.Value, pv) {
+				return fmt.Errorf("param %q: the script recorded %s = %s before, and the results show both in one column %s: record the parameter's value (%s), or that value under another name", name, f.Name, showPlain(f.Value), name, showPlain(pv))
+			}
+		}
+	}
+	if e.params == nil {
+		e.params = map[string]paramRead{}
+	}
+	e.params[k] = paramRead{name, pv}
+	return nil
+}
+
+// sameValue reports whether two recorded values are equal as the results
+// compare them: numbers by value (1 and 1.0), others by type and value.
+func sameValue(a, b any) bool {
+	num := func(x any) (float64, bool) {
+		switch x := x.(type) {
+		case int64:
+			return float64(x), true
+		case uint64:
+			return float64(x), true
+		case float64:
+			return x, true
+		}
+		return 0, false
+	}
+	if x, ok := num(a); ok {
+		if y, ok := num(b); ok {
+			if ai, ok := a.(int64); ok {
+				if bi, ok := b.(int64); ok {
+					return ai == bi
+				}
+			}
+			return x == y || x != x && y != y // NaN is itself here
+		}
+		return false
+	}
+	return a == b
+}
+
+// showPlain shows a recorded value as the script wrote it.
+func showPlain(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "None"
+	case bool:
+		if v {
+			return "True"
+		}
+		return "False"
+	case string:
+		return starlark.String(v).String()
+	}
+	return fmt.Sprint(v)
 }
 
 // checkRecordName refuses names that are not identifiers, or that a

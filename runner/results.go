@@ -192,8 +192,9 @@ func paramNames(runs []*store.Run) []string {
 // Table is the results as a table: one line per recorded row of the runs
 // that succeeded, with columns run, seed, the parameters (typed: 3 is an
 // int, 0.1 a float) and the recorded values. A recorded value named like
-// a parameter or run/seed is not repeated. This is the store's results
-// view.
+// a parameter or run/seed is not repeated (record() refuses one that
+// differs); it fills the parameter's column in runs without that
+// parameter. This is the store's results view.
 func (r *Results) Table() (*table.Table, error) {
 	var ok []*store.Run
 	for _, run := range r.Sorted() {
@@ -238,7 +239,7 @@ func (r *Results) Table() (*table.Table, error) {
 		for _, row := range run.Rows {
 			line := append([]starlark.Value(nil), base...)
 			for _, f := range row {
-				if i := pos[f.Name]; i >= fixed {
+				if i := pos[f.Name]; i >= fixed || i >= 2 && line[i] == starlark.None {
 					line[i] = toStarlark(f.Value)
 				}
 			}

@@ -280,3 +280,23 @@ func TestStarlark(t *testing.T) {
 		t.Errorf("output:\n%s", out.String())
 	}
 }
+
+// TestTableParamRecordedAlike: Table, like the store's results view,
+// shows one column for a parameter and a value recorded under its name
+// (record() refuses one that differs): the parameter where the run has
+// it, else what the run recorded.
+func TestTableParamRecordedAlike(t *testing.T) {
+	res := &Results{Runs: []*store.Run{
+		{ID: 1, Seed: 1, Status: store.OK, Params: []store.Param{{Name: "n", Value: "3"}},
+			Rows: []store.Row{{{Name: "n", Value: int64(3)}, {Name: "c", Value: 0.5}}}},
+		{ID: 2, Seed: 2, Status: store.OK,
+			Rows: []store.Row{{{Name: "n", Value: int64(5)}, {Name: "c", Value: 0.7}}}},
+	}}
+	tb, err := res.Table()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tb.CSV(), "run,seed,n,c\n2,2,5,0.7\n1,1,3,0.5\n"; got != want {
+		t.Errorf("table:\n%s\nwant\n%s", got, want)
+	}
+}

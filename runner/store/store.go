@@ -429,7 +429,8 @@ func (s *Store) tx(fn func(*sql.Tx) error) error {
 func quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
 
 // fixedResultCols are the columns the results view puts first; parameters
-// and recorded values with these names are not repeated.
+// and recorded values with these names are not repeated (record() refuses
+// run, and a seed other than the run's).
 var fixedResultCols = []string{"run", "seed"}
 
 // writeViews (re)creates the results and runs views over the current
@@ -442,10 +443,21 @@ func writeViews(tx *sql.Tx, params, rowCols []string) error {
 	}
 	// Keys in lower case: SQL names ignore case, and a view may not
 	// have two columns of one name.
+	// A value recorded under a parameter's name is the parameter's value
+	// (record() refuses another): one column, the parameter where the
+	// run has it, else what was recorded.
+	recorded := map[string]string{}
+	for _, c := range rowCols {
+		recorded[strings.ToLower(c)] = c
+	}
 	for _, p := range params {
 		if k := strings.ToLower(p); !seen[k] {
 			seen[k] = true
-			sel = append(sel, "param."+quote(p)+" AS "+quote(p))
+			if c, ok := recorded[k]; ok {
+				sel = append(sel, "COALESCE(param."+quote(p)+", row."+quote(c)+") AS "+quote(p))
+			} else {
+				sel = append(sel, "param."+quote(p)+" AS "+quote(p))
+			}
 		}
 	}
 	for _, c := range rowCols {

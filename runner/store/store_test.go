@@ -361,3 +361,46 @@ func TestWriterKeepsGoodRuns(t *testing.T) {
 		t.Errorf("rows %v, want a=1 and a=3", rows)
 	}
 }
+
+// TestParamRecordedAlike: a value recorded under a parameter's name is
+// the parameter's value (record() refuses another), so the results view
+// shows one column: the parameter where the run has it, else the value
+// recorded (a run of another sweep, without that parameter).
+func TestParamRecordedAlike(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	s := open(t, path)
+	id, err := s.AddSweep(Sweep{Script: "x.star", ScriptSHA256: "abc", Command: "p2prepl sweep x.star", Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := []*Run{
+		{SweepID: id, ScriptSHA256: "abc", Params: []Param{{"n", "3"}}, Seed: 1, Status: OK,
+			Rows: []Row{{{"n", int64(3)}, {"c", 0.5}}}},
+		{SweepID: id, ScriptSHA256: "abc", Seed: 2, Status: OK,
+			Rows: []Row{{{"n", int64(5)}, {"c", 0.7}}}},
+	}
+	if err := s.Put(runs...); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.db.Query(`SELECT * FROM results ORDER BY run`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	if want := []string{"run", "seed", "n", "c"}; !reflect.DeepEqual(cols, want) {
+		t.Errorf("results columns %v, want %v", cols, want)
+	}
+	var got []string
+	for rows.Next() {
+		var run, seed, n int64
+		var c float64
+		if err := rows.Scan(&run, &seed, &n, &c); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %g", n, c))
+	}
+	if want := []string{"3 0.5", "5 0.7"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("results n, c: %v, want %v", got, want)
+	}
+}
