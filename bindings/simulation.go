@@ -411,9 +411,10 @@ link=(a, b). at=None: now; otherwise at simulated time at.`, simSetLoss),
 		api.Pure(api.Method("common_coin", `sim.common_coin(*key) -> 0 or 1
 
 A common coin (Rabin, 1983) for randomized agreement: the same bit for
-every peer that asks with the same key (any values: an instance id and a
-round, sim.common_coin("26_1", 3)), independent across keys, and known to
-no script before it is drawn. It is a keyed hash (SipHash-2-4) of the key
+every peer that asks with the same key (None, bools, ints, floats,
+strings, bytes and tuples of them: an instance id and a round,
+sim.common_coin("26_1", 3)), independent across keys, and known to no
+script before it is drawn. It is a keyed hash (SipHash-2-4) of the key
 under a secret drawn from the seed, so it is the same in every run of the
 seed and draws nothing from random.`, simCommonCoin)),
 		api.Method("record_paths", `sim.record_paths(kind) -> None
