@@ -30,6 +30,7 @@ What fn sends goes out as it is; so fn decides: pass it on
 (self.after), or drop it. by's on_receive(self, msg), if any, sees every
 message svc is about to handle, first. self.inner is svc's instance. Both
 services get the messages of their kinds, by first; both start, by first.
+by is another service than svc, and neither is intercepted already.
 
   def _silent_send(self, to, msg):
       pass                                      # drops everything
@@ -55,6 +56,12 @@ func builtinIntercept(thread *starlark.Thread, b *starlark.Builtin, args starlar
 	}
 	if by.typ == nil || by.typ.onSend == nil {
 		return nil, fmt.Errorf("intercept: by must be a service made with service(..., on_send = fn(self, to, msg)) (got %s)", by)
+	}
+	// A service intercepting itself would get every message of its
+	// kinds twice and pass its own sends through itself. Chains cannot
+	// form: an intercepted service is no svc (above) and has no on_send.
+	if by.typ == inner.typ {
+		return nil, fmt.Errorf("intercept: svc and by are both the service %s: a service cannot intercept itself; intercept another service with it (intercept(other(), %s))", by.typ.name, by)
 	}
 	kinds := append([]string(nil), by.typ.kinds...)
 	for _, k := range inner.typ.kinds {
