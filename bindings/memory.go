@@ -102,24 +102,33 @@ func heapBytes() (objects, live int64) {
 
 func watchMemory() {
 	for range time.Tick(memoryPoll) {
-		memory.Lock()
-		limit, n := memory.limit, len(memory.active)
-		memory.Unlock()
-		if limit <= 0 || n == 0 {
-			continue
-		}
-		// The live heap is measured at the end of each collection, which
-		// runs at least every limit/GCHeadroom bytes of growth near the
-		// limit; if the heap is beyond the collector's target (it
-		// cannot keep up), collect now.
-		objects, live := heapBytes()
-		if live <= limit && objects > limit+limit/GCHeadroom {
-			runtime.GC()
-			_, live = heapBytes()
-		}
-		if live > limit {
-			overLimit(limit, live)
-		}
+		checkMemory()
+	}
+}
+
+// checkMemory stops the active sessions if the live heap exceeds the
+// limit.
+func checkMemory() {
+	memory.Lock()
+	limit, n := memory.limit, len(memory.active)
+	memory.Unlock()
+	if limit <= 0 || n == 0 {
+		return
+	}
+	// The live heap is measured at the end of each collection, which runs
+	// at least every limit/GCHeadroom bytes of growth near the limit. If
+	// the heap is beyond the collector's target (it cannot keep up),
+	// collect now. If the last collection found more than the limit
+	// live, collect again before stopping anything: that figure may count
+	// what an evaluation stopped since then left behind (a REPL input
+	// after a memory error would be stopped for its predecessor's heap).
+	objects, live := heapBytes()
+	if live > limit || objects > limit+limit/GCHeadroom {
+		runtime.GC()
+		_, live = heapBytes()
+	}
+	if live > limit {
+		overLimit(limit, live)
 	}
 }
 
