@@ -50,6 +50,24 @@ func limits(arg string, v starlark.Value) (lo, hi float64, err error) {
 	return lo, hi, nil
 }
 
+// axesOf reads the log and limit arguments of a chart's two axes; a
+// chart without some of them passes false and nil.
+func axesOf(logx, logy bool, xlim, ylim starlark.Value) (xa, ya axisSpec, err error) {
+	xa, ya = axisSpec{name: "x", log: logx}, axisSpec{name: "y", log: logy}
+	if xa.lo, xa.hi, err = limits("xlim", xlim); err != nil {
+		return xa, ya, err
+	}
+	if ya.lo, ya.hi, err = limits("ylim", ylim); err != nil {
+		return xa, ya, err
+	}
+	for _, a := range []axisSpec{xa, ya} {
+		if err := a.check(); err != nil {
+			return xa, ya, err
+		}
+	}
+	return xa, ya, nil
+}
+
 // check reports limits that a log axis cannot show.
 func (a axisSpec) check() error {
 	if !a.log {
@@ -100,6 +118,38 @@ func (a axisSpec) apply(ax *gplot.Axis, lo, hi float64, nticks int) {
 	} else {
 		ax.Tick.Marker = niceTicks{n: nticks}
 	}
+	ax.Min, ax.Max = a.limit(lo, hi)
+}
+
+// applyBars sets the axis along which bars rise. A log axis is set as by
+// apply (the bars rise from its bottom). A linear one takes in 0, where
+// the bars start, and leaves 5% of the range free beyond the longest bar
+// only, so that bars stand on the frame without touching the far side.
+func (a axisSpec) applyBars(ax *gplot.Axis, lo, hi float64, nticks int) {
+	if a.log {
+		a.apply(ax, lo, hi, nticks)
+		return
+	}
+	lo, hi = math.Min(lo, 0), math.Max(hi, 0)
+	if lo == hi {
+		hi = 1
+	}
+	d := (hi - lo) * 0.05
+	if hi > 0 {
+		hi += d
+	}
+	if lo < 0 {
+		lo -= d
+	}
+	ax.Scale = gplot.LinearScale{}
+	ax.Tick.Marker = niceTicks{n: nticks}
+	ax.Min, ax.Max = a.limit(lo, hi)
+}
+
+// limit replaces the ends of the range lo..hi that the axis's limits
+// fix; when one limit falls on the wrong side of the rest, the range
+// becomes a unit (a decade on a log axis) on its side.
+func (a axisSpec) limit(lo, hi float64) (float64, float64) {
 	if !math.IsNaN(a.lo) {
 		lo = a.lo
 	}
@@ -119,7 +169,15 @@ func (a axisSpec) apply(ax *gplot.Axis, lo, hi float64, nticks int) {
 			}
 		}
 	}
-	ax.Min, ax.Max = lo, hi
+	return lo, hi
+}
+
+// base is where bars start on the axis: 0, or the bottom of a log axis.
+func (a axisSpec) base(ax *gplot.Axis) float64 {
+	if a.log {
+		return ax.Min
+	}
+	return 0
 }
 
 // logTicks labels the powers of ten in range; when fewer than three fall

@@ -2,6 +2,7 @@ package plot
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"strings"
 	"unicode/utf8"
@@ -18,11 +19,12 @@ import (
 const maxBins = 10000
 
 func histFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var values, x starlark.Value
+	var values, x, xlimV, ylimV starlark.Value
 	bins := 20
-	normalize := false
+	var normalize, logx, logy bool
 	o := newOptions("hist.png")
-	pairs := append([]any{"values", &values, "x?", &x, "bins?", &bins, "normalize?", &normalize}, o.pairs()...)
+	pairs := append([]any{"values", &values, "x?", &x, "bins?", &bins, "normalize?", &normalize,
+		"logx?", &logx, "logy?", &logy, "xlim?", &xlimV, "ylim?", &ylimV}, o.pairs()...)
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, pairs...); err != nil {
 		return nil, err
 	}
@@ -34,7 +36,12 @@ func histFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 	if bins < 1 || bins > maxBins {
 		return fail(fmt.Errorf("bins: want 1 to %d, got %d", maxBins, bins))
 	}
+	xa, ya, err := axesOf(logx, logy, xlimV, ylimV)
+	if err != nil {
+		return fail(err)
+	}
 	var vals []float64
+	item := "item"
 	if t, ok := values.(*table.Table); ok {
 		col, err := columnName("x", t, x)
 		if err != nil {
@@ -53,6 +60,7 @@ func histFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 		if o.xlabel == "" {
 			o.xlabel = col
 		}
+		item = "row"
 	} else {
 		if x != nil && x != starlark.None {
 			return fail(fmt.Errorf("x: only with a table as values"))
@@ -61,11 +69,16 @@ func histFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 			return fail(err)
 		}
 	}
-	var vs plotter.Values
-	for _, v := range vals {
-		if finite(v) {
-			vs = append(vs, v)
+	var vs []float64
+	for i, v := range vals {
+		if !finite(v) {
+			continue
 		}
+		if logx && v <= 0 {
+			return fail(fmt.Errorf("logx: %s %d is %g, which a log axis cannot show; leave such values out (t.filter) or use a linear axis",
+				item, i, v))
+		}
+		vs = append(vs, v)
 	}
 	if len(vs) == 0 {
 		return fail(fmt.Errorf("values: no numbers to plot"))
@@ -76,23 +89,147 @@ func histFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, k
 			o.ylabel = "density"
 		}
 	}
-	h, err := plotter.NewHist(vs, bins)
+	edges, counts, err := histogram(vs, bins, xa)
 	if err != nil {
-		return fail(fmt.Errorf("values: %v", err))
+		return fail(err)
 	}
-	if normalize {
-		h.Normalize(1)
+	h := &bars{fill: seriesColor(0), line: draw.LineStyle{Color: rgb(0x2f4b6a), Width: vg.Points(0.5)}}
+	for i, n := range counts {
+		if normalize {
+			// A density: the share of all the values per unit of x.
+			n /= float64(len(vs)) * (edges[i+1] - edges[i])
+		}
+		h.x0, h.x1, h.h = append(h.x0, edges[i]), append(h.x1, edges[i+1]), append(h.h, n)
 	}
-	h.FillColor = seriesColor(0)
-	h.LineStyle.Color = rgb(0x2f4b6a)
-	h.LineStyle.Width = vg.Points(0.5)
 	p := o.newPlot()
 	p.Add(plotter.NewGrid(), h)
-	headroom(p)
+	xa.apply(&p.X, edges[0], edges[len(edges)-1], max(2, o.width/110))
+	ylo, yhi, _ := ya.dataRange(h.h) // some bin holds a value: a count > 0
+	ya.applyBars(&p.Y, ylo, yhi, max(2, o.height/70))
 	if err := savePlot(thread, o, format, p); err != nil {
 		return fail(err)
 	}
 	return starlark.String(o.path), nil
+}
+
+// histogram counts vs in n bins of equal width on the axis (in log10 of
+// the value on a log axis), spanning the axis's limits where given and the
+// values' range otherwise; values outside the limits are left out. It
+// returns the n+1 bin edges and the count in each bin.
+func histogram(vs []float64, n int, a axisSpec) (edges, counts []float64, err error) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range vs {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	dlo, dhi := lo, hi
+	if !math.IsNaN(a.lo) {
+		lo = a.lo
+	}
+	if !math.IsNaN(a.hi) {
+		hi = a.hi
+	}
+	to, from := func(v float64) float64 { return v }, func(v float64) float64 { return v }
+	if a.log {
+		to, from = math.Log10, func(v float64) float64 { return math.Pow(10, v) }
+	}
+	switch {
+	case lo == hi && math.IsNaN(a.lo) && math.IsNaN(a.hi):
+		// One value: one bin a unit (a decade) wide around it.
+		lo, hi, n = from(to(lo)-0.5), from(to(hi)+0.5), 1
+	case !(lo < hi):
+		return nil, nil, fmt.Errorf("xlim: the bins would span %g to %g, but the values lie between %g and %g", lo, hi, dlo, dhi)
+	}
+	tlo, thi := to(lo), to(hi)
+	w := (thi - tlo) / float64(n)
+	edges = make([]float64, n+1)
+	for i := range edges {
+		edges[i] = from(tlo + float64(i)*w)
+	}
+	edges[0], edges[n] = lo, hi
+	counts = make([]float64, n)
+	in := 0
+	for _, v := range vs {
+		if v < lo || v > hi {
+			continue
+		}
+		i := min(max(int((to(v)-tlo)/w), 0), n-1)
+		// Rounding may put a value on an edge into the neighbouring bin;
+		// a bin holds its low edge (the last one its high edge too).
+		if i > 0 && v < edges[i] {
+			i--
+		} else if i < n-1 && v >= edges[i+1] {
+			i++
+		}
+		counts[i]++
+		in++
+	}
+	if in == 0 {
+		return nil, nil, fmt.Errorf("xlim: none of the values lies between %g and %g (they lie between %g and %g)", lo, hi, dlo, dhi)
+	}
+	return edges, counts, nil
+}
+
+// bars draws a rectangle per bar from x0 to x1, rising from the y axis's
+// base (0, or the bottom of a log axis: gonum's bar charts and histograms
+// start at 0, which a log axis cannot place) to h. Bars of height 0, and
+// bars a log axis cannot show, are not drawn. All is clipped to the axes.
+type bars struct {
+	x0, x1, h []float64
+	fill      color.Color
+	line      draw.LineStyle // Width 0: no outline
+}
+
+// yBase is where the bars of p start.
+func yBase(p *gplot.Plot) (base float64, log bool) {
+	if _, log = p.Y.Scale.(gplot.LogScale); log {
+		return p.Y.Min, true
+	}
+	return 0, false
+}
+
+func (b *bars) Plot(c draw.Canvas, p *gplot.Plot) {
+	trX, trY := p.Transforms(&c)
+	base, log := yBase(p)
+	for i, h := range b.h {
+		if h == 0 || (log && h <= base) {
+			continue
+		}
+		x0, x1, y0, y1 := trX(b.x0[i]), trX(b.x1[i]), trY(base), trY(h)
+		pts := []vg.Point{{X: x0, Y: y0}, {X: x0, Y: y1}, {X: x1, Y: y1}, {X: x1, Y: y0}}
+		c.FillPolygon(b.fill, c.ClipPolygonXY(pts))
+		if b.line.Width > 0 {
+			c.StrokeLines(b.line, c.ClipLinesXY(append(pts, pts[0]))...)
+		}
+	}
+}
+
+// Thumbnail draws the bars' swatch in a legend.
+func (b *bars) Thumbnail(c *draw.Canvas) {
+	c.FillPolygon(b.fill, []vg.Point{{X: c.Min.X, Y: c.Min.Y}, {X: c.Min.X, Y: c.Max.Y},
+		{X: c.Max.X, Y: c.Max.Y}, {X: c.Max.X, Y: c.Min.Y}})
+}
+
+// cover returns points spread over the bars drawn on p, for a legend
+// placed "best" to weigh the corners by.
+func (b *bars) cover(p *gplot.Plot) [][2]float64 {
+	base, log := yBase(p)
+	var pts [][2]float64
+	for i, h := range b.h {
+		if h == 0 || (log && h <= base) {
+			continue
+		}
+		for k := 0; k <= lineSamples; k++ {
+			f := float64(k) / lineSamples
+			y := base + f*(h-base)
+			if log {
+				y = base * math.Pow(h/base, f)
+			}
+			for _, x := range []float64{b.x0[i], (b.x0[i] + b.x1[i]) / 2, b.x1[i]} {
+				pts = append(pts, [2]float64{x, y})
+			}
+		}
+	}
+	return pts
 }
 
 // barSeries is one set of bar heights, one per label.
@@ -102,9 +239,12 @@ type barSeries struct {
 }
 
 func barFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var labelsV, valuesV, x, y starlark.Value
+	var labelsV, valuesV, x, y, ylimV starlark.Value
+	var logy bool
+	place := "best"
 	o := newOptions("bar.png")
-	pairs := append([]any{"labels", &labelsV, "values?", &valuesV, "x?", &x, "y?", &y}, o.pairs()...)
+	pairs := append([]any{"labels", &labelsV, "values?", &valuesV, "x?", &x, "y?", &y,
+		"logy?", &logy, "ylim?", &ylimV, "legend?", &place}, o.pairs()...)
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, pairs...); err != nil {
 		return nil, err
 	}
@@ -113,7 +253,13 @@ func barFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 	if err != nil {
 		return fail(err)
 	}
-	none := func(v starlark.Value) bool { return v == nil || v == starlark.None }
+	if err := checkLegend(place); err != nil {
+		return fail(err)
+	}
+	_, ya, err := axesOf(false, logy, nil, ylimV)
+	if err != nil {
+		return fail(err)
+	}
 	var names []string
 	var ss []barSeries
 	switch l := labelsV.(type) {
@@ -216,7 +362,20 @@ func barFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 			if !finite(v) {
 				return fail(fmt.Errorf("%s: the value for %q is %s, want a number", arg, names[i], describe(v)))
 			}
+			if logy && v < 0 {
+				return fail(fmt.Errorf("logy: %s: the value for %q is %g, which a log axis cannot show; use a linear axis",
+					arg, names[i], v))
+			}
 		}
+	}
+
+	var heights [][]float64
+	for _, s := range ss {
+		heights = append(heights, s.values)
+	}
+	ylo, yhi, ok := ya.dataRange(heights...)
+	if !ok {
+		return fail(fmt.Errorf("logy: every value is 0, which a log axis cannot show"))
 	}
 
 	p := o.newPlot()
@@ -225,42 +384,27 @@ func barFn(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kw
 	p.Add(grid)
 	p.X.Tick.Marker = nominalTicks(names, o.width/12)
 	rotateIfCrowded(&p.X, names, o.width)
-	// Each label gets a slot one unit wide; its bars share 80% of it. The
-	// data area is roughly the canvas less the y axis.
-	slot := (pixels(o.width) - vg.Points(60)) / vg.Length(len(names))
-	w := slot * 0.8 / vg.Length(len(ss))
+	p.X.Min, p.X.Max = -0.5, float64(len(names))-0.5
+	ya.applyBars(&p.Y, ylo, yhi, max(2, o.height/70))
+	// Each label gets a slot one unit wide; its bars share 80% of it.
+	w := 0.8 / float64(len(ss))
+	lg := newLegend(place)
 	for i, s := range ss {
-		bc, err := plotter.NewBarChart(plotter.Values(s.values), w)
-		if err != nil {
-			return fail(err)
+		bc := &bars{fill: seriesColor(i), h: s.values}
+		for j := range s.values {
+			mid := float64(j) + w*(float64(i)-float64(len(ss)-1)/2)
+			bc.x0, bc.x1 = append(bc.x0, mid-w/2), append(bc.x1, mid+w/2)
 		}
-		bc.Color = seriesColor(i)
-		bc.LineStyle.Width = 0
-		bc.Offset = w * (vg.Length(i) - vg.Length(len(ss)-1)/2)
 		p.Add(bc)
+		lg.pts = append(lg.pts, bc.cover(p)...)
 		if len(ss) > 1 {
-			p.Legend.Add(s.name, bc)
+			lg.add(s.name, bc)
 		}
 	}
-	p.X.Min, p.X.Max = -0.5, float64(len(names))-0.5
-	headroom(p)
-	p.Legend.Top = true
-	if err := savePlot(thread, o, format, p); err != nil {
+	if err := save(thread, o, format, func(dc draw.Canvas) { lg.draw(pad(dc), p) }); err != nil {
 		return fail(err)
 	}
 	return starlark.String(o.path), nil
-}
-
-// headroom leaves 5% of the y range free above the highest bar (and
-// below the lowest negative one), so bars do not touch the frame.
-func headroom(p *gplot.Plot) {
-	d := (p.Y.Max - p.Y.Min) * 0.05
-	if p.Y.Max > 0 {
-		p.Y.Max += d
-	}
-	if p.Y.Min < 0 {
-		p.Y.Min -= d
-	}
 }
 
 func describe(f float64) string {

@@ -20,15 +20,24 @@ holding the ends instead (ci_lo and ci_hi). With a list as data, they are
 lists. A None leaves that point without a bar. band=True fills the area
 between the ends instead of drawing bars.
 
-Axes: logx=True, logy=True use a log scale (every value must be > 0);
-xlim=(low, high) and ylim=(low, high) fix the range, either end None for
-the data's. Otherwise the range is the data's with a small margin, so
-markers and bars at the edges are whole.
+Axes: logx=True, logy=True use a log scale (every value must be > 0).
+` + limitsDoc + `
+Otherwise the range is the data's with a small margin, so markers and
+bars at the edges are whole.
 
-legend: where the key of several lines goes: "best" (the corner hiding
-the fewest points), "top left", "top right", "bottom left", "bottom
-right", "outside" (at the right of the chart) or "none".
+legend: where the key of several lines goes, one of
+` + legendDoc + `.
 `
+
+// limitsDoc and legendDoc are shared by the charts that take xlim, ylim
+// and legend.
+const (
+	limitsDoc = `xlim=(low, high) and ylim=(low, high) fix the range, either end None
+for the data's; a log axis's limits must be > 0.`
+	legendDoc = `"best" (the corner hiding the fewest points), "top left", "top right",
+"bottom left", "bottom right", "outside" (at the right of the chart) or
+"none"`
+)
 
 func init() {
 	api.Register(api.NewModule(&api.Module{
@@ -71,16 +80,28 @@ Several lines get a legend.
 Draws points, one color per series; takes data, x, y, by, the error bars,
 axes and legend exactly as plot.line does.
 `+common, scatterFn),
-			api.Method("hist", `plot.hist(values, x=None, bins=20, normalize=False, title="", xlabel="", ylabel="count", path="hist.png", width=800, height=500, scale=2) -> string
+			api.Method("hist", `plot.hist(values, x=None, bins=20, normalize=False, logx=False, logy=False, xlim=None, ylim=None, title="", xlabel="", ylabel="count", path="hist.png", width=800, height=500, scale=2) -> string
 
 Draws a histogram of a list of numbers, or of the column x of a table (x
 may be left out for a one-column table), in bins equal-width bins (1 to
-10000). None and NaN are skipped. normalize=True scales the bars so their
-total area is 1 (and the y label defaults to "density").
+10000). None and NaN are skipped. normalize=True divides each count by
+the number of values and the bin's width: a density, whose bars have a
+total area of 1 (and the y label defaults to "density").
+
+Axes: logy=True draws the counts on a log scale, where empty bins are
+left blank and the bars rise from the bottom of the axis. logx=True puts
+the values on a log scale and makes the bins equal in width there
+(log-spaced: from 1 to 1000, bins = 3 gives 1-10, 10-100, 100-1000),
+the way a heavy-tailed latency reads; every value must then be > 0.
+`+limitsDoc+`
+xlim also sets what the bins span: values outside it are left out of
+the bars (normalize=True still divides by all the values, so the bars
+show the true density and their area is the share inside xlim).
 
     plot.hist(t, x = "latency", bins = 50, path = "latency.png")
+    plot.hist(t, x = "latency", logx = True, logy = True, xlim = (1, None))
 `+common, histFn),
-			api.Method("bar", `plot.bar(labels, values=None, x=None, y=None, title="", xlabel="", ylabel="", path="bar.png", width=800, height=500, scale=2) -> string
+			api.Method("bar", `plot.bar(labels, values=None, x=None, y=None, logy=False, ylim=None, legend="best", title="", xlabel="", ylabel="", path="bar.png", width=800, height=500, scale=2) -> string
 
 Draws a bar per label. The data can be:
   - labels a list and values a list of numbers, one per label;
@@ -90,8 +111,18 @@ Draws a bar per label. The data can be:
   - labels a table: x names the label column (default: the first column),
     y a column or a list of columns (default: every other numeric column).
 
+logy=True draws the values on a log scale: bars rise from the bottom of
+the axis, a 0 draws no bar, a negative value is an error. ylim=(low,
+high) fixes the value range, either end None for the data's; on a linear
+axis bars still start at 0 (cut by the frame when low > 0).
+
+legend: where the key of grouped bars goes, one of
+`+legendDoc+`.
+
     plot.bar(["eu", "us"], {"sent": [10, 20], "dropped": [1, 4]})
     plot.bar(t.count(False, key = "msg"), x = "column", y = "count")
+    plot.bar(regions, {"sent": sent, "dropped": dropped}, logy = True,
+             legend = "outside")
 `+common, barFn),
 			api.Method("heatmap", `plot.heatmap(matrix, row_labels=None, col_labels=None, palette="viridis", value_labels=None, title="", xlabel="", ylabel="", path="heatmap.png", width=800, height=500, scale=2) -> string
 

@@ -445,17 +445,9 @@ func xyChart(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, 
 	if err := checkLegend(place); err != nil {
 		return fail(err)
 	}
-	xa, ya := axisSpec{name: "x", log: logx}, axisSpec{name: "y", log: logy}
-	if xa.lo, xa.hi, err = limits("xlim", xlimV); err != nil {
+	xa, ya, err := axesOf(logx, logy, xlimV, ylimV)
+	if err != nil {
 		return fail(err)
-	}
-	if ya.lo, ya.hi, err = limits("ylim", ylimV); err != nil {
-		return fail(err)
-	}
-	for _, ax := range []axisSpec{xa, ya} {
-		if err := ax.check(); err != nil {
-			return fail(err)
-		}
 	}
 	ss, err := seriesOf(a, o)
 	if err != nil {

@@ -84,6 +84,9 @@ func TestCharts(t *testing.T) {
 		"hist.png":           {1600, 1000},
 		"hist_constant.png":  {1600, 1000},
 		"hist_onecol.png":    {1600, 1000},
+		"hist_log.png":       {1600, 1000},
+		"hist_lim.png":       {1600, 1000},
+		"bar_log.png":        {1600, 1000},
 		"bar.png":            {1600, 1000},
 		"bar_dict.png":       {1600, 1000},
 		"bar_table.png":      {1600, 1000},
@@ -116,7 +119,7 @@ func TestCharts(t *testing.T) {
 			t.Errorf("%s: only %d non-white pixels", name, n)
 		}
 	}
-	for _, name := range []string{"line_table.svg", "line_xy.svg", "scatter_table.svg", "hist_table.svg", "bar_grouped.svg", "heat_num.svg"} {
+	for _, name := range []string{"line_table.svg", "line_xy.svg", "scatter_table.svg", "hist_table.svg", "bar_grouped.svg", "bar_legend.svg", "heat_num.svg"} {
 		data, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Error(err)
@@ -144,7 +147,7 @@ func TestCharts(t *testing.T) {
 	// The same script draws the same bytes.
 	again := t.TempDir()
 	runScript(t, "testdata/plots.star", again)
-	for _, name := range []string{"line_table.png", "line_table.svg", "heat_bool.png", "bar_grouped.svg", "line_errors.png"} {
+	for _, name := range []string{"line_table.png", "line_table.svg", "heat_bool.png", "bar_grouped.svg", "line_errors.png", "hist_log.png", "bar_log.png"} {
 		x, _ := os.ReadFile(filepath.Join(dir, name))
 		y, _ := os.ReadFile(filepath.Join(again, name))
 		if !bytes.Equal(x, y) {
