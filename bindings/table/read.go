@@ -73,17 +73,22 @@ func checkStrings(b *starlark.Builtin, path string, set map[string]bool, cols []
 	return nil
 }
 
-func readCSV(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var path string
+// readArgs unpacks the arguments of read_csv and read_json (path,
+// strings=None) and reads the file.
+func readArgs(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (path string, asString map[string]bool, data []byte, err error) {
 	var stringsV starlark.Value = starlark.None
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "path", &path, "strings?", &stringsV); err != nil {
-		return nil, err
+	if err = starlark.UnpackArgs(b.Name(), args, kwargs, "path", &path, "strings?", &stringsV); err != nil {
+		return
 	}
-	asString, err := stringsArg(b, stringsV)
-	if err != nil {
-		return nil, err
+	if asString, err = stringsArg(b, stringsV); err != nil {
+		return
 	}
-	data, _, err := readInput(thread, b, path)
+	data, _, err = readInput(thread, b, path)
+	return
+}
+
+func readCSV(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	path, asString, data, err := readArgs(thread, b, args, kwargs)
 	if err != nil {
 		return nil, err
 	}
@@ -195,16 +200,7 @@ func parseInt(s string) starlark.Value {
 }
 
 func readJSON(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var path string
-	var stringsV starlark.Value = starlark.None
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "path", &path, "strings?", &stringsV); err != nil {
-		return nil, err
-	}
-	asString, err := stringsArg(b, stringsV)
-	if err != nil {
-		return nil, err
-	}
-	data, _, err := readInput(thread, b, path)
+	path, asString, data, err := readArgs(thread, b, args, kwargs)
 	if err != nil {
 		return nil, err
 	}
