@@ -116,3 +116,95 @@ if results("s.db") != results.read("s.db") or len(t) != 1:
 		t.Fatal(bindings.FormatError(err))
 	}
 }
+
+// TestMergeWritesNothingBesideLinkedShards: a shard may be a link to a
+// store elsewhere; SQLite keeps a WAL store's -wal and -shm beside the
+// file the link leads to, and reading one used to leave them there, in
+// a directory merge has no business writing in. Now nothing appears
+// beside it, and a store still being written (its log pending) is read
+// with what its log holds.
+func TestMergeWritesNothingBesideLinkedShards(t *testing.T) {
+	base := t.TempDir()
+	for _, d := range []string{"sw/shards", "outside", "live"} {
+		if err := os.MkdirAll(filepath.Join(base, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put := func(st *store.Store, seed uint64) {
+		t.Helper()
+		id, err := st.AddSweep(store.Sweep{Script: "c.star", ScriptSHA256: "abc", Command: "p2prepl sweep c.star", Version: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Put(&store.Run{SweepID: id, ScriptSHA256: "abc", Seed: seed, Status: store.OK,
+			Rows: []store.Row{{{Name: "v", Value: int64(seed)}}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range []string{"sw/shards/0.db", "outside/x.db"} {
+		st, err := store.Open(filepath.Join(base, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		put(st, uint64(i+1))
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A store a sweep is writing now: its runs are in the log.
+	live, err := store.Open(filepath.Join(base, "live/y.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	put(live, 3)
+	if fi, err := os.Stat(filepath.Join(base, "live/y.db-wal")); err != nil || fi.Size() == 0 {
+		t.Fatalf("the live store has no pending log (%v): the test needs one", err)
+	}
+	for link, to := range map[string]string{"1.db": "../../outside/x.db", "2.db": "../../live/y.db"} {
+		if err := os.Symlink(to, filepath.Join(base, "sw/shards", link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(dir string) []string {
+		ents, err := os.ReadDir(filepath.Join(base, dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range ents {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	before, beforeLive := list("outside"), list("live")
+	data, _ := os.ReadFile(filepath.Join(base, "outside/x.db"))
+	n, err := Merge(filepath.Join(base, "sw"), filepath.Join(base, "sw/results.db"))
+	if err != nil || n != 3 {
+		t.Fatalf("merge: %d runs, %v; want 3", n, err)
+	}
+	if after := list("outside"); strings.Join(after, " ") != strings.Join(before, " ") {
+		t.Errorf("merge changed the directory a shard links to: %v, was %v", after, before)
+	}
+	if after := list("live"); strings.Join(after, " ") != strings.Join(beforeLive, " ") {
+		t.Errorf("merge changed the live store's directory: %v, was %v", after, beforeLive)
+	}
+	if now, _ := os.ReadFile(filepath.Join(base, "outside/x.db")); string(now) != string(data) {
+		t.Error("merge changed the store a shard links to")
+	}
+	// A shard linked to the merged store is the output itself, not a shard.
+	if err := os.Symlink("../results.db", filepath.Join(base, "sw/shards/3.db")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := Merge(filepath.Join(base, "sw"), filepath.Join(base, "sw/results.db")); err != nil || n != 0 {
+		t.Fatalf("merging again: %d runs, %v; want 0", n, err)
+	}
+	os.Remove(filepath.Join(base, "sw/shards/3.db"))
+	// Reading the directory, as p2prepl results DIR does, leaves nothing either.
+	if _, err := Read(filepath.Join(base, "sw/shards")); err != nil {
+		t.Fatal(err)
+	}
+	if after := list("outside"); strings.Join(after, " ") != strings.Join(before, " ") {
+		t.Errorf("reading changed the directory a shard links to: %v, was %v", after, before)
+	}
+}

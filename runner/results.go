@@ -120,10 +120,19 @@ func Merge(dir, out string) (int, error) {
 		return 0, err
 	}
 	outAbs, _ := filepath.Abs(out)
+	// The output is no shard, under its own name or through a link.
+	isOut := func(f string) bool {
+		if fa, _ := filepath.Abs(f); fa == outAbs {
+			return true
+		}
+		fi, err := os.Stat(f)
+		oi, oerr := os.Stat(out)
+		return err == nil && oerr == nil && os.SameFile(fi, oi)
+	}
 	// Every shard must be a store before anything is written: a bad one
 	// found halfway left a half-merged store behind.
 	for _, f := range files {
-		if fa, _ := filepath.Abs(f); fa == outAbs {
+		if isOut(f) {
 			continue
 		}
 		st, err := store.OpenRead(f)
@@ -139,7 +148,7 @@ func Merge(dir, out string) (int, error) {
 	defer dst.Close()
 	added := 0
 	for _, f := range files {
-		if fa, _ := filepath.Abs(f); fa == outAbs {
+		if isOut(f) {
 			continue
 		}
 		r, err := Read(f)

@@ -224,13 +224,38 @@ func OpenRead(path string) (*Store, error) {
 	if err := check(path, false); err != nil {
 		return nil, err
 	}
-	tidy := tidySidecars(path)
-	db, err := openDB(path, true)
+	db, tidy, err := openRead(path)
 	if err != nil {
-		tidy()
 		return nil, err
 	}
 	return &Store{path: path, db: db, readOnly: true, tidy: tidy}, nil
+}
+
+// openRead opens path for reading without writing beside it when it can:
+// SQLite keeps a WAL database's -wal and -shm files next to the file a
+// link leads to (a shard linked to a store elsewhere), and a read-only
+// open creates them. With neither there, no connection is open and
+// nothing is pending in a log, so the file is read as immutable: no
+// locks, no side files. Otherwise (a sweep writing it, or killed with
+// its log) it is read through the log, and what the open created is
+// removed if the log is empty. tidy is to be called after closing.
+func openRead(path string) (db *sql.DB, tidy func(), err error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("results store %s: %w", path, err)
+	}
+	_, werr := os.Stat(real + "-wal")
+	_, serr := os.Stat(real + "-shm")
+	if errors.Is(werr, os.ErrNotExist) && errors.Is(serr, os.ErrNotExist) {
+		db, err := openDSN(path, dsn(real, true)+"&immutable=1", true)
+		return db, func() {}, err
+	}
+	tidy = tidySidecars(real)
+	if db, err = openDSN(path, dsn(real, true), true); err != nil {
+		tidy()
+		return nil, nil, err
+	}
+	return db, tidy, nil
 }
 
 // Path is the file the store is in.
@@ -262,7 +287,11 @@ func dsn(path string, readOnly bool) string {
 }
 
 func openDB(path string, readOnly bool) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn(path, readOnly))
+	return openDSN(path, dsn(path, readOnly), readOnly)
+}
+
+func openDSN(path, dsn string, readOnly bool) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("results store %s: %w", path, err)
 	}
@@ -291,11 +320,11 @@ func check(path string, thorough bool) error {
 	if err != nil || !bytes.Equal(head, sqliteMagic) {
 		return notStore("%s is not a p2prepl results store (not an SQLite database); it was left untouched: use another file", path)
 	}
-	db, err := sql.Open("sqlite", dsn(path, true))
+	db, tidy, err := openRead(path)
 	if err != nil {
-		return fmt.Errorf("results store %s: %w", path, err)
+		return err
 	}
-	defer tidySidecars(path)()
+	defer tidy()
 	defer db.Close()
 	damaged := func(err error) error {
 		return notStore("%s is damaged (%v); it was left untouched: restore it from a copy, or use another file", path, err)
