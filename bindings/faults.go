@@ -352,7 +352,9 @@ type Perturbation struct {
 	// Sends, if > 0, is the budget's Sends when the budget leaves it 0.
 	Sends int
 	// Schedule replays recorded perturbations instead of sampling:
-	// Schedule[i] in the i-th simulation the script creates.
+	// Schedule[i] in the i-th simulation the script creates. It lists
+	// every simulation of the run it was recorded from: a run that
+	// creates more is another run, and the extra simulation an error.
 	Schedule [][]engine.Perturbation
 	// KeepHistory keeps every simulation's history (for a space-time
 	// diagram of the run).
@@ -396,10 +398,13 @@ func (e *Env) installFaults(s *Simulation, fv starlark.Value) error {
 	}
 	if pp != nil {
 		if pp.Schedule != nil {
-			if idx < len(pp.Schedule) {
-				if err := s.sim.Replay(pp.Schedule[idx]); err != nil {
-					return fmt.Errorf("simulation: --schedule: %w", err)
-				}
+			// Run unperturbed, the extra simulation would replay nothing
+			// while the replay seemed to go on.
+			if idx >= len(pp.Schedule) {
+				return fmt.Errorf("simulation: --schedule: the schedule lists the %d simulation(s) of the run it was recorded from, and this is simulation %d: this run went another way (another script, seed or parameters?); replay the schedule with the script, --seed and --set it was recorded with (the command explore printed)", len(pp.Schedule), idx+1)
+			}
+			if err := s.sim.Replay(pp.Schedule[idx]); err != nil {
+				return fmt.Errorf("simulation: --schedule: %w", err)
 			}
 			return nil
 		}
@@ -582,6 +587,17 @@ func (e *Env) perturbFromParams() (*Perturbation, error) {
 		}
 	}
 	return pp, nil
+}
+
+// ScheduleShort reports, when a schedule is replayed, how many
+// simulations it lists and how many the script created, if fewer: the
+// rest of the schedule replayed nothing.
+func (e *Env) ScheduleShort() (listed, created int, short bool) {
+	pp := e.opts.Perturb
+	if pp == nil || pp.Schedule == nil {
+		return 0, 0, false
+	}
+	return len(pp.Schedule), len(e.xp.sims), len(e.xp.sims) < len(pp.Schedule)
 }
 
 // Unmatched is the number of delays and drops of a replayed schedule

@@ -79,3 +79,34 @@ func TestExploreCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduleSimulationCount: a schedule lists every simulation of the
+// run it was recorded from. A run that creates more went another way: the
+// extra simulation, which used to run unperturbed as if replayed, is an
+// error at its line; one that creates fewer gets a warning.
+func TestScheduleSimulationCount(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	script := write("two.star", "a = simulation(seed = 1)\nb = simulation(seed = 2)\nprint(\"done\")\n")
+	sched := func(n int) string {
+		sims := strings.TrimSuffix(strings.Repeat("[], ", n), ", ")
+		return write("s.json", `{"p2prepl_schedule": 1, "simulations": [`+sims+`]}`)
+	}
+	r := p2prepl(t, "run", script, "--schedule", sched(1))
+	if r.code != exitScriptError || !strings.Contains(r.stderr, "two.star:2:15: simulation: --schedule: the schedule lists the 1 simulation(s) of the run it was recorded from, and this is simulation 2") {
+		t.Errorf("more simulations than the schedule: exit %d\n%s", r.code, r.stderr)
+	}
+	r = p2prepl(t, "run", script, "--schedule", sched(3))
+	if r.code != exitOK || !strings.Contains(r.stderr, "lists 3 simulations and the script created 2: the rest replayed nothing") {
+		t.Errorf("fewer simulations than the schedule: exit %d\n%s", r.code, r.stderr)
+	}
+	if r = p2prepl(t, "run", script, "--schedule", sched(2)); r.code != exitOK || r.stderr != "" || r.stdout != "done\n" {
+		t.Errorf("as many simulations as the schedule: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

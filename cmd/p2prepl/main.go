@@ -88,7 +88,9 @@ Flags (before or after FILE.star):
   --budget SPEC     perturb every simulation within a budget, e.g.
                     delay=80,drop=2,crash=1,partition=1x500,strategy=pct
                     (the keys of faults(); replaces the script's faults=)
-  --schedule F.json replay a schedule saved by 'p2prepl explore' exactly
+  --schedule F.json replay a schedule saved by 'p2prepl explore' exactly (on
+                    the run it was recorded from: a simulation beyond those
+                    it lists is an error)
   --report FILE     write the run's one-page HTML report to FILE (under --out)
                     when the script ends, even if it fails: every simulation
                     keeps its history, the last one created is reported
@@ -446,6 +448,9 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 					status = exitScriptError
 				}
 			}
+		}
+		if listed, created, short := env.ScheduleShort(); cfg.schedule != "" && short {
+			fmt.Fprintf(stderr, "p2prepl: warning: %s lists %d simulations and the script created %d: the rest replayed nothing (it was recorded for another script, seed or parameters?)\n", cfg.schedule, listed, created)
 		}
 		if n := env.Unmatched(); cfg.schedule != "" && n > 0 {
 			fmt.Fprintf(stderr, "p2prepl: warning: %d delays and drops of %s matched no message: it was recorded for another script, seed or parameters (use the replay command explore printed)\n", n, cfg.schedule)
