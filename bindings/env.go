@@ -591,15 +591,24 @@ func (e *Env) resolveModule(thread *starlark.Thread, module string) (string, fun
 	if len(roots) > 1 {
 		where += " and the load path (" + strings.Join(roots[1:], ", ") + ")"
 	}
-	return "", nil, fmt.Errorf("it is outside %s; load modules from the script's directory tree or @stdlib/..., or grant a directory with --load-path DIR", where)
+	return "", nil, &outsideError{where}
 }
 
-// ReadScript reads a script that a builtin runs on its own (sweep()'s
-// cell) under load()'s rules: a path relative to the calling file, inside
-// the main script's directory tree or a --load-path directory, a regular
-// file reached without a link leading out. Errors never quote the file.
-// It returns the script's name (as load() names modules) and its source.
-func (e *Env) ReadScript(thread *starlark.Thread, path string) (string, []byte, error) {
+// outsideError is a file outside the directories scripts may read
+// (load()'s advice; ReadScript gives its builtin's).
+type outsideError struct{ where string }
+
+func (e *outsideError) Error() string {
+	return "it is outside " + e.where + "; load modules from the script's directory tree or @stdlib/..., or grant a directory with --load-path DIR"
+}
+
+// ReadScript reads a script that builtin (its name, for errors: "sweep")
+// runs on its own under load()'s rules: a path relative to the calling
+// file, inside the main script's directory tree or a --load-path
+// directory, a regular file reached without a link leading out. Errors
+// never quote the file. It returns the script's name (as load() names
+// modules) and its source.
+func (e *Env) ReadScript(thread *starlark.Thread, builtin, path string) (string, []byte, error) {
 	if strings.IndexByte(path, 0) >= 0 {
 		return "", nil, fmt.Errorf("cannot read %q: the path contains a NUL byte", path)
 	}
@@ -607,6 +616,10 @@ func (e *Env) ReadScript(thread *starlark.Thread, path string) (string, []byte, 
 		return "", nil, fmt.Errorf("cannot read %s: a script to run is a file (copy a standard library module to run it)", path)
 	}
 	name, read, err := e.resolveModule(thread, path)
+	var out *outsideError
+	if errors.As(err, &out) {
+		return "", nil, fmt.Errorf("cannot read %s: it is outside %s; %s() runs scripts from there only: move or copy %s into the script's directory tree, or grant its directory with --load-path DIR", path, out.where, builtin, filepath.Base(path))
+	}
 	if err != nil {
 		return "", nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}

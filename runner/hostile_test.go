@@ -66,7 +66,7 @@ func execIn(t *testing.T, base, src string) (string, error) {
 func TestHostileSweepAndResults(t *testing.T) {
 	base := hostileTree(t)
 	for _, c := range []struct{ src, want string }{
-		{`sweep("../outside/secret.star")`, "is outside the script's directory"},
+		{`sweep("../outside/secret.star")`, "is outside the script's directory " + filepath.Join(base, "tree") + "; sweep() runs scripts from there only: move or copy secret.star into the script's directory tree, or grant its directory with --load-path DIR"},
 		{`sweep("` + filepath.Join(base, "outside/secret.star") + `")`, "is outside the script's directory"},
 		{`sweep("linkdir/secret.star")`, "leads outside"},
 		{`sweep("fifo.db")`, "is not a regular file"},
@@ -92,6 +92,9 @@ func TestHostileSweepAndResults(t *testing.T) {
 			continue
 		}
 		msg := bindings.FormatError(err)
+		if strings.HasPrefix(c.src, "sweep(") && strings.Contains(msg, "load modules") {
+			t.Errorf("%s: sweep() gives load()'s advice:\n%s", c.src, msg)
+		}
 		if !strings.Contains(msg, c.want) || !strings.Contains(msg, "main.star:1:") {
 			t.Errorf("%s:\n%s\nwant an error at main.star:1 containing %q", c.src, msg, c.want)
 		}

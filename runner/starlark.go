@@ -42,7 +42,7 @@ func builtinSweep(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	opts := env.Options()
 	// The cell is read as load() reads modules: from the script's tree
 	// or --load-path, never another file of the host.
-	name, src, err := env.ReadScript(thread, path)
+	name, src, err := env.ReadScript(thread, "sweep", path)
 	if err != nil {
 		return nil, fmt.Errorf("sweep: %w", err)
 	}
