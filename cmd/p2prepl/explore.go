@@ -103,6 +103,7 @@ func exploreCommand(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 1 {
 		return exploreUsageError(stderr, errors.New("explore needs one script: p2prepl explore [flags] FILE.star"))
 	}
+	noteScript(pos[0])
 	if runs < 0 || jobs < 0 || shrinkRuns < 0 {
 		return exploreUsageError(stderr, errors.New("--runs, -j and --shrink-runs must be >= 0"))
 	}

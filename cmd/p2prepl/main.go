@@ -420,6 +420,7 @@ func runCommand(args []string, needFile bool, stdin io.ReadCloser, stdout, stder
 		fmt.Fprintf(stderr, "p2prepl: warning: %s\n", w)
 	}
 	running.Store(env)
+	noteScript(cfg.file)
 
 	status := exitOK
 	if cfg.file != "" {

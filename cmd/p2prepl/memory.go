@@ -199,10 +199,18 @@ func outOfMemory(crash string) (asked, inUse int64, ok bool) {
 }
 
 // memoryMessage is what the supervisor prints when the child died of a
-// failed allocation.
+// failed allocation. The process dies inside the allocation, in the Go
+// runtime, and its report holds Go frames only: the script's line is
+// unknown (another goroutine cannot read a running Starlark thread's
+// position safely), so the message names the script the child said it
+// runs.
 func memoryMessage(limit, asked, inUse int64, status childStatus) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "p2prepl: memory limit of %s exceeded", bindings.FormatBytes(limit))
+	b.WriteString("p2prepl: ")
+	if status.script != "" {
+		b.WriteString(status.script + ": ")
+	}
+	fmt.Fprintf(&b, "memory limit of %s exceeded", bindings.FormatBytes(limit))
 	switch {
 	case asked >= limit || inUse == 0 && asked > 0:
 		fmt.Fprintf(&b, ": the script asked for %s in one allocation (a list, string or table that large: [0] * 1000000000 is 16 GB)", bindings.FormatBytes(asked))
@@ -212,26 +220,62 @@ func memoryMessage(limit, asked, inUse int64, status childStatus) string {
 	if status.running {
 		fmt.Fprintf(&b, "; a simulation was running, last seen at t=%s ms", formatMs(status.now))
 	}
-	b.WriteString("; raise the limit with --max-memory, or make the value smaller")
+	if status.script != "" {
+		b.WriteString("; the line is not known (the process ended inside the allocation)")
+	}
+	fmt.Fprintf(&b, "; the limit is --max-memory (the default is a quarter of the machine's memory, at most %s): raise it, e.g. --max-memory %s, or make the value smaller",
+		bindings.FormatBytes(maxDefaultMemory), flagBytes(suggestLimit(limit, asked, inUse)))
 	return b.String()
 }
 
-// childStatus is the last progress the child reported (see supervise).
+// suggestLimit is a limit to suggest: a power of two in MB at least twice
+// the limit and a quarter above what was in use and asked for.
+func suggestLimit(limit, asked, inUse int64) int64 {
+	want := max(2*limit, (asked+inUse)/4*5)
+	s := int64(64 << 20)
+	for s < want && s < 1<<50 {
+		s *= 2
+	}
+	return s
+}
+
+// flagBytes writes a power-of-two size as --max-memory reads it (4GB).
+func flagBytes(n int64) string {
+	if n >= 1<<30 {
+		return strconv.FormatInt(n>>30, 10) + "GB"
+	}
+	return strconv.FormatInt(n>>20, 10) + "MB"
+}
+
+// childStatus is the last progress the child reported (see supervise),
+// and the script it runs.
 type childStatus struct {
 	running bool
 	now     float64
+	script  string
 }
 
-func parseStatus(line string) (childStatus, error) {
-	var s childStatus
+// parseStatus reads a progress line, "run T" or "idle T", into s; a line
+// "script "FILE"" names the script (see noteScript).
+func parseStatus(line string, s childStatus) (childStatus, error) {
+	if q, ok := strings.CutPrefix(line, "script "); ok {
+		f, err := strconv.Unquote(q)
+		if err != nil {
+			return s, err
+		}
+		s.script = f
+		return s, nil
+	}
 	f := strings.Fields(line)
 	if len(f) != 2 {
 		return s, errors.New("bad status line")
 	}
-	s.running = f[0] == "run"
-	var err error
-	s.now, err = strconv.ParseFloat(f[1], 64)
-	return s, err
+	now, err := strconv.ParseFloat(f[1], 64)
+	if err != nil {
+		return s, err
+	}
+	s.running, s.now = f[0] == "run", now
+	return s, nil
 }
 
 // childEnv marks the process that runs scripts under a supervisor; its
@@ -272,7 +316,8 @@ func startMemoryLimit(args []string) (stderr *os.File, supervised bool) {
 		if limit > 0 && !raceEnabled {
 			limitAddressSpace(limit)
 		}
-		go reportStatus(os.NewFile(childStatusFD, "status"))
+		statusFile = os.NewFile(childStatusFD, "status")
+		go reportStatus(statusFile)
 	}
 	if limit > 0 {
 		bindings.SetMemoryLimit(limit, func(msg string) {
@@ -281,6 +326,18 @@ func startMemoryLimit(args []string) (stderr *os.File, supervised bool) {
 		})
 	}
 	return stderr, os.Getenv(childEnv) != ""
+}
+
+// statusFile is where a supervised child reports to the supervisor.
+var statusFile *os.File
+
+// noteScript tells the supervisor, if any, the script this process runs,
+// for its message if the process dies. A line this short is written to
+// the pipe whole, whatever reportStatus writes meanwhile.
+func noteScript(file string) {
+	if statusFile != nil && file != "" && file != "-" {
+		fmt.Fprintf(statusFile, "script %s\n", strconv.Quote(file))
+	}
 }
 
 // running is the session the child runs, for its status reports.

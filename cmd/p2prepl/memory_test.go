@@ -42,10 +42,13 @@ sim.run(until = 1000000)
 	}
 	if !raceEnabled { // the race detector's shadow memory forbids an address-space limit
 		cases = append(cases,
+			// The process ends inside the allocation: the message names
+			// the script (not its line), the limit and how to raise it.
 			tc{"repeat.star", "x = [0] * 1000000000\n",
-				[]string{"p2prepl: memory limit of 128 MB exceeded: the script asked for 15 GB in one allocation", "--max-memory"}},
+				[]string{"repeat.star: memory limit of 128 MB exceeded: the script asked for 15 GB in one allocation",
+					"the line is not known", "the limit is --max-memory", "e.g. --max-memory 32GB"}},
 			tc{"range.star", "x = list(range(1000000000))\n",
-				[]string{"memory limit of 128 MB exceeded: the script asked for 15 GB in one allocation"}})
+				[]string{"range.star: memory limit of 128 MB exceeded: the script asked for 15 GB in one allocation"}})
 	}
 	for _, c := range cases {
 		r := p2prepl(t, "run", "--max-memory", "128MB", write(c.name, c.src))
@@ -97,8 +100,8 @@ func TestCrashMessages(t *testing.T) {
 	if !ok || asked != 16001269760 || inUse != 3866624 {
 		t.Fatalf("outOfMemory = %d, %d, %v", asked, inUse, ok)
 	}
-	msg := memoryMessage(2<<30, asked, inUse, childStatus{running: true, now: 1234.5})
-	if want := "p2prepl: memory limit of 2 GB exceeded: the script asked for 15 GB in one allocation (a list, string or table that large: [0] * 1000000000 is 16 GB); a simulation was running, last seen at t=1234 ms; raise the limit with --max-memory, or make the value smaller"; msg != want {
+	msg := memoryMessage(2<<30, asked, inUse, childStatus{running: true, now: 1234.5, script: "s/x.star"})
+	if want := "p2prepl: s/x.star: memory limit of 2 GB exceeded: the script asked for 15 GB in one allocation (a list, string or table that large: [0] * 1000000000 is 16 GB); a simulation was running, last seen at t=1234 ms; the line is not known (the process ended inside the allocation); the limit is --max-memory (the default is a quarter of the machine's memory, at most 2 GB): raise it, e.g. --max-memory 32GB, or make the value smaller"; msg != want {
 		t.Errorf("message:\n%s\nwant\n%s", msg, want)
 	}
 	if msg := memoryMessage(2<<30, 1<<29, 3<<29, childStatus{}); !strings.Contains(msg, "with 1.5 GB in use the script asked for 512 MB more") {

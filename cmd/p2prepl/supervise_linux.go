@@ -119,11 +119,11 @@ func supervise(args []string, limit int64) int {
 		defer wg.Done()
 		sc := bufio.NewScanner(statusR)
 		for sc.Scan() {
-			if s, err := parseStatus(sc.Text()); err == nil {
-				mu.Lock()
+			mu.Lock()
+			if s, err := parseStatus(sc.Text(), status); err == nil {
 				status = s
-				mu.Unlock()
 			}
+			mu.Unlock()
 		}
 	}()
 	waitErr := cmd.Wait()
@@ -156,7 +156,11 @@ func supervise(args []string, limit int64) int {
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			sig := ws.Signal()
 			if sig == syscall.SIGKILL {
-				fmt.Fprintln(os.Stderr, "p2prepl: killed (SIGKILL); if the system ran out of memory, lower --max-memory")
+				who := ""
+				if status.script != "" {
+					who = status.script + ": "
+				}
+				fmt.Fprintf(os.Stderr, "p2prepl: %skilled (SIGKILL); if the system ran out of memory, lower --max-memory\n", who)
 			}
 			return 128 + int(sig)
 		}

@@ -231,6 +231,7 @@ func sweepCommand(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "p2prepl sweep: %v\n", err)
 		return exitUsage
 	}
+	noteScript(c.file)
 	if c.slurm != "" {
 		return writeSlurm(c, sw, stdout, stderr)
 	}
