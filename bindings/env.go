@@ -128,6 +128,7 @@ type Env struct {
 	recorded []Row                // rows given to record()
 	names    map[string]string    // the names recorded, by their lower case
 	params   map[string]paramRead // the parameters param() read, by their lower case
+	setNames map[string]string    // the --set names, by their lower case
 	// costs sums what every simulation did, counted after each of its
 	// runs (keeping the simulations themselves would keep them all alive
 	// for the script's life).

@@ -130,12 +130,12 @@ func (e *Env) checkNames(row Row) error {
 			undo()
 			return err
 		}
-		if err := e.checkBeside(f); err != nil {
+		k := strings.ToLower(f.Name)
+		old, ok := e.names[k]
+		if err := e.checkBeside(f, k); err != nil {
 			undo()
 			return err
 		}
-		k := strings.ToLower(f.Name)
-		old, ok := e.names[k]
 		switch {
 		case ok && old != f.Name:
 			undo()
@@ -160,12 +160,11 @@ type paramRead struct {
 // checkBeside refuses a recorded value that the results would show in the
 // column of the run's own number, seed or a parameter of the same name
 // (SQL names ignore case) while it says something else: one of the two
-// would be hidden. e.mu is held.
-func (e *Env) checkBeside(f Field) error {
+// would be hidden. k is the name in lower case; e.mu is held.
+func (e *Env) checkBeside(f Field, k string) error {
 	if f.Value == nil {
 		return nil // None is not recording it
 	}
-	k := strings.ToLower(f.Name)
 	switch {
 	case k == "run":
 		return fmt.Errorf("record: %s is the results' column of the run's number (in a sweep's store); record this value under another name", f.Name)
@@ -176,10 +175,14 @@ func (e *Env) checkBeside(f Field) error {
 		return fmt.Errorf("record: %s = %s, but the parameter %s is %s (param(%q)), and the results show both in one column %s: record this value under another name", f.Name, showPlain(f.Value), p.name, showPlain(p.value), p.name, p.name)
 	}
 	if _, ok := e.params[k]; !ok && k != "seed" {
-		for name := range e.opts.Params {
-			if strings.ToLower(name) == k {
-				return fmt.Errorf("record: %s is a parameter of this run (--set %s=...), shown in the results' column %s, but the script never read it: read it with %s = param(%q, default) and record that, or record this value under another name", f.Name, name, name, name, name)
+		if e.setNames == nil {
+			e.setNames = map[string]string{}
+			for name := range e.opts.Params {
+				e.setNames[strings.ToLower(name)] = name
 			}
+		}
+		if name, ok := e.setNames[k]; ok {
+			return fmt.Errorf("record: %s is a parameter of this run (--set %s=...), shown in the results' column %s, but the script never read it: read it with %s = param(%q, default) and record that, or record this value under another name", f.Name, name, name, name, name)
 		}
 	}
 	return nil
