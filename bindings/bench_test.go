@@ -117,3 +117,20 @@ func BenchmarkHandlerForward(b *testing.B) {
 func BenchmarkHandlerGossip(b *testing.B) {
 	handlerBench(b, "def _on_x(self, msg):\n    if msg.ttl != 0:\n        self.peer.gossip(msg, 3, except_type = \"client\")\n")
 }
+
+// BenchmarkMessageAttr is the attribute lookup a handler makes on every
+// delivery (msg.first, msg.ttl; see api.nameIndex).
+func BenchmarkMessageAttr(b *testing.B) {
+	m := &Message{recv: true}
+	m.d.TTL = 3
+	m.d.First = true
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Attr("first"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := m.Attr("ttl"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
