@@ -87,7 +87,12 @@ type Sim struct {
 	onDeliver []deliverHook
 	streams   []*rand.PCG // the sources of every Stream, saved by Checkpoint
 
-	stall        uint64 // events processed in a row at time now
+	stall uint64 // events processed in a row at time now
+	// The event and storm limits as step compares them: the Config value,
+	// or MaxUint64 when it is off, so that each costs one comparison per
+	// event (a pending or stall limit may then still grow; see limit).
+	maxEvents, maxPending, maxStall uint64
+
 	stop         atomic.Bool
 	progressNow  atomic.Uint64
 	progressEvts atomic.Uint64
@@ -137,6 +142,7 @@ func New(cfg Config) *Sim {
 		linkLoss:  map[uint64]float64{},
 	}
 	s.rng = rand.New(s.pcg)
+	s.maxEvents, s.maxPending, s.maxStall = orMax(cfg.MaxEvents), orMax(cfg.MaxPending), orMax(cfg.MaxStall)
 	s.typeNames = []string{""} // type index 0 means "no type"
 	s.lossy = net.Loss > 0
 	return s
@@ -281,6 +287,14 @@ func (s *Sim) publish() {
 // event per peer pending.
 const PerPeer = 16
 
+// orMax is a limit as step compares it: 0 (no limit) is MaxUint64.
+func orMax(l uint64) uint64 {
+	if l == 0 {
+		return math.MaxUint64
+	}
+	return l
+}
+
 // limit is a storm limit, grown for a large simulation.
 func (s *Sim) limit(l uint64) uint64 {
 	if l > 0 && uint64(s.npeer)*PerPeer > l {
@@ -294,15 +308,15 @@ func (s *Sim) step() error {
 		s.stop.Store(false)
 		return ErrInterrupted
 	}
-	if s.cfg.MaxEvents > 0 && s.events >= s.cfg.MaxEvents {
+	if s.events >= s.maxEvents {
 		return fmt.Errorf("%w: %d events processed (raise the limit if the run is meant to be this long)", ErrEventLimit, s.events)
 	}
-	if s.cfg.MaxPending > 0 && uint64(s.q.Len()) > s.cfg.MaxPending {
+	if uint64(s.q.Len()) > s.maxPending {
 		if l := s.limit(s.cfg.MaxPending); uint64(s.q.Len()) > l {
 			return s.storm(ErrPendingLimit, l)
 		}
 	}
-	if s.cfg.MaxStall > 0 && s.stall >= s.cfg.MaxStall && s.q.peekTime() == s.now {
+	if s.stall >= s.maxStall && s.q.peekTime() == s.now {
 		if l := s.limit(s.cfg.MaxStall); s.stall >= l {
 			return s.storm(ErrTimeStalled, l)
 		}
