@@ -21,8 +21,8 @@ var ErrTTLExhausted = errors.New("its TTL is exhausted")
 // one hop more. Forwarding a delivery that is not Forwardable is an error
 // wrapping ErrTTLExhausted, and sends nothing.
 func (p *Peer) Forward(to int, d *Delivery) error {
-	if err := p.forwardable(d); err != nil {
-		return err
+	if !d.Forwardable() {
+		return p.exhausted(d)
 	}
 	return p.sendHop(to, d.Msg, d.NextTTL(), d.Hops+1, d.ref)
 }
@@ -32,16 +32,16 @@ func (p *Peer) Forward(to int, d *Delivery) error {
 // returns how many it sent to. A fanout < 0 means every eligible
 // neighbour.
 func (p *Peer) ForwardGossip(d *Delivery, fanout int, ex Exclude) (int, error) {
-	if err := p.forwardable(d); err != nil {
-		return 0, err
+	if !d.Forwardable() {
+		return 0, p.exhausted(d)
 	}
 	return p.gossip(d.Msg, d.NextTTL(), d.Hops+1, fanout, ex, d.From, d.ref), nil
 }
 
-func (p *Peer) forwardable(d *Delivery) error {
-	if d.Forwardable() {
-		return nil
-	}
+// exhausted is the error of forwarding d, which is not Forwardable. It is
+// kept out of Forward and ForwardGossip so that their check is a compare,
+// not a call.
+func (p *Peer) exhausted(d *Delivery) error {
 	return fmt.Errorf("peer %d cannot forward %q from peer %d: %w", p.id, d.Msg.Kind, d.From, ErrTTLExhausted)
 }
 
@@ -100,11 +100,15 @@ func (p *Peer) gossip(m *Message, ttl, hops, fanout int, ex Exclude, from int, p
 	c := s.scratch[:0] // indices into p.conns
 	for i, cn := range p.conns {
 		id := int(cn.peer)
-		if id == ex.Peer || id == from || (ex.Type != 0 && s.peers[id].typ == ex.Type) ||
-			(len(ex.Peers) > 0 && slices.Contains(ex.Peers, id)) {
+		if id == ex.Peer || id == from || (ex.Type != 0 && s.peers[id].typ == ex.Type) {
 			continue
 		}
 		c = append(c, int32(i))
+	}
+	if len(ex.Peers) > 0 {
+		// A pass of its own, so that the usual gossip without the list
+		// does not test for it at every neighbour.
+		c = slices.DeleteFunc(c, func(i int32) bool { return slices.Contains(ex.Peers, int(p.conns[i].peer)) })
 	}
 	s.scratch = c
 	if fanout >= 0 && fanout < len(c) {
@@ -296,10 +300,10 @@ func (s *Sim) finish(p *Peer, ok bool) error {
 				}
 			}
 		}
-		if handled && len(s.onDeliver) > 0 && err == nil {
-			err = s.afterDelivery(p, d)
-		}
 		if handled {
+			if len(s.onDeliver) > 0 && err == nil {
+				err = s.afterDelivery(p, d)
+			}
 			c.Delivered++
 			c.DeliveredBytes += size
 			sec := int(s.now / 1000)

@@ -108,7 +108,7 @@ func (g *Gossip) Handle(p *engine.Peer, d *engine.Delivery) error {
 	m := d.Msg
 	switch m.Kind {
 	case g.Kind:
-		if (d.First || g.StoreEvery) && g.Store != "" {
+		if g.Store != "" && (d.First || g.StoreEvery) {
 			g.store(p, m)
 		}
 		if g.Push && (d.First || g.ForwardDuplicates) && d.Forwardable() {
