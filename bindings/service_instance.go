@@ -133,14 +133,28 @@ func (in *Instance) Start(p *engine.Peer) error {
 var errCrashed = errors.New("the peer has crashed")
 
 // call runs one of the instance's functions, marked as the instance
-// running (send interception and crashes look at it).
+// running (send interception and crashes look at it). It runs once per
+// delivery to a Starlark handler, so it calls Starlark itself (as
+// Simulation.call does) and leaves errors to failed.
 func (in *Instance) call(fn starlark.Value, args starlark.Tuple) error {
 	s := in.s
+	if s.thread == nil {
+		return errNoThread
+	}
 	prev := s.active
 	s.active = in
-	_, err := s.call(fn, args)
+	_, err := starlark.Call(s.thread, fn, args, nil)
 	s.active = prev
-	if err != nil && in.peer != nil && in.peer.Crashed() && errors.Is(err, errCrashed) {
+	if err != nil {
+		return in.failed(err)
+	}
+	return nil
+}
+
+// failed is the error of a call, or nil when the call stopped because its
+// peer crashed meanwhile.
+func (in *Instance) failed(err error) error {
+	if in.peer != nil && in.peer.Crashed() && errors.Is(err, errCrashed) {
 		return nil
 	}
 	return err

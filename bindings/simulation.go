@@ -86,10 +86,12 @@ func (s *Simulation) enter(thread *starlark.Thread) func() {
 // call runs a Starlark callback on the driving thread.
 func (s *Simulation) call(fn starlark.Value, args starlark.Tuple) (starlark.Value, error) {
 	if s.thread == nil {
-		return nil, errors.New("internal error: a Starlark callback ran with no driving thread")
+		return nil, errNoThread
 	}
 	return starlark.Call(s.thread, fn, args, nil)
 }
+
+var errNoThread = errors.New("internal error: a Starlark callback ran with no driving thread")
 
 func init() {
 	api.Register(api.Function("simulation", `simulation(seed=None, network=None, strict_kinds=False, strict_links=False, trace=None, trace_format="jsonl", faults=None, compat=None) -> a new simulation
