@@ -29,15 +29,9 @@ import (
 // sending the same value again sends the same message. Sending a received
 // message forwards it: one hop further, with one TTL less.
 type Message struct {
-	// draft fields (also kept after binding)
-	kind string
-	id   string
-	data starlark.Value
-	size int // -1: engine.HeaderSize + len(json.encode(data)) at the first send
-	ttl  int
-
-	m   *engine.Message // nil for a draft
-	sim *Simulation
+	m     *engine.Message // nil for a draft
+	sim   *Simulation
+	draft *draft // what message() was given; nil for a message it did not make
 
 	// A received message is the engine's delivery (copied: the engine
 	// reuses its own after the handler returns) and the peer it reached.
@@ -46,38 +40,63 @@ type Message struct {
 	d    engine.Delivery
 }
 
+// draft is what message(...) was given. It lives beside the Message, not
+// in it, so that a received message (one per delivery to a Starlark
+// handler) is 80 bytes, not 144.
+type draft struct {
+	kind string
+	id   string
+	data starlark.Value
+	size int // -1: engine.HeaderSize + len(json.encode(data)) at the first send
+	ttl  int
+}
+
+// draftMessage allocates a draft and its Message together.
+type draftMessage struct {
+	Message
+	draft draft
+}
+
 var (
 	_ starlark.HasAttrs   = (*Message)(nil)
 	_ starlark.Comparable = (*Message)(nil)
 )
 
 func (s *Simulation) messageOf(m *engine.Message) *Message {
-	return &Message{m: m, sim: s, size: m.Size, ttl: m.TTL}
+	return &Message{m: m, sim: s}
 }
 
 func (s *Simulation) received(p *engine.Peer, d *engine.Delivery) *Message {
-	return &Message{m: d.Msg, sim: s, size: d.Msg.Size, ttl: d.Msg.TTL, recv: true, at: int32(p.ID()), d: *d}
+	return &Message{m: d.Msg, sim: s, recv: true, at: int32(p.ID()), d: *d}
 }
 
 func (m *Message) Kind() string {
 	if m.m != nil {
 		return m.m.Kind
 	}
-	return m.kind
+	return m.draft.kind
 }
 
 func (m *Message) ID() string {
 	if m.m != nil {
 		return m.m.ID
 	}
-	return m.id
+	return m.draft.id
 }
 
 func (m *Message) Data() starlark.Value {
 	if m.m != nil {
 		return toStarlark(m.sim, m.m.Data)
 	}
-	return m.data
+	return m.draft.data
+}
+
+// ttl is the TTL it was made with (not what is left on a received one).
+func (m *Message) ttl() int {
+	if m.m != nil {
+		return m.m.TTL
+	}
+	return m.draft.ttl
 }
 
 func (m *Message) String() string {
@@ -91,15 +110,15 @@ func (m *Message) String() string {
 	}
 	if m.m != nil {
 		fmt.Fprintf(&sb, ", origin=%d, created=%s, size=%d", m.m.Origin, fmtFloat(m.m.Created), m.m.Size)
-	} else if m.size >= 0 {
-		fmt.Fprintf(&sb, ", size=%d", m.size)
+	} else if m.draft.size >= 0 {
+		fmt.Fprintf(&sb, ", size=%d", m.draft.size)
 	}
 	if m.recv {
 		fmt.Fprintf(&sb, ", sender=%d, hops=%d, ttl=%d", m.d.From, m.d.Hops, m.d.TTL)
 		if m.d.First {
 			sb.WriteString(", first=True")
 		}
-	} else if ttl := m.ttl; ttl >= 0 {
+	} else if ttl := m.ttl(); ttl >= 0 {
 		fmt.Fprintf(&sb, ", ttl=%d", ttl)
 	}
 	if d := m.Data(); d != starlark.None {
@@ -159,13 +178,13 @@ None (hops 0, first False). Sending a received message forwards it.`,
 			if m.m != nil {
 				return starlark.MakeInt(m.m.Size), nil
 			}
-			return starlark.MakeInt(m.size), nil
+			return starlark.MakeInt(m.draft.size), nil
 		}),
 		api.Attr("ttl", "hops it may still travel (-1: unlimited); on a received message, what is left", func(m *Message) (starlark.Value, error) {
 			if m.recv {
 				return starlark.MakeInt(m.d.TTL), nil
 			}
-			return starlark.MakeInt(m.ttl), nil
+			return starlark.MakeInt(m.ttl()), nil
 		}),
 		api.Attr("hops", "hops travelled to reach the receiver (1: sent directly); 0 if not received", func(m *Message) (starlark.Value, error) {
 			return starlark.MakeInt(m.d.Hops), nil
@@ -240,7 +259,8 @@ func (m *Message) bind(s *Simulation, from int) (*engine.Message, error) {
 		return m.m, nil
 	}
 	m.sim = s
-	m.m = s.sim.NewMessage(m.kind, m.id, from, m.data, m.size, m.ttl)
+	d := m.draft
+	m.m = s.sim.NewMessage(d.kind, d.id, from, d.data, d.size, d.ttl)
 	return m.m, nil
 }
 
@@ -377,16 +397,18 @@ func newMessage(thread *starlark.Thread, kind string, data, idV, sizeV starlark.
 	if ttl < engine.Unlimited {
 		return nil, fmt.Errorf("message: ttl must be >= 0 hops, or -1 for unlimited (got %d)", ttl)
 	}
-	m := &Message{kind: kind, data: data, ttl: ttl}
+	dm := &draftMessage{draft: draft{kind: kind, data: data, ttl: ttl}}
+	dm.Message.draft = &dm.draft
+	m, d := &dm.Message, &dm.draft
 	if ttl < 0 {
-		m.ttl = engine.Unlimited
+		d.ttl = engine.Unlimited
 	}
 	if idV != starlark.None {
 		id, err := keyString("message", "id", idV)
 		if err != nil {
 			return nil, err
 		}
-		m.id = id
+		d.id = id
 	}
 	data.Freeze()
 	if sizeV == starlark.None {
@@ -394,7 +416,7 @@ func newMessage(thread *starlark.Thread, kind string, data, idV, sizeV starlark.
 		if err != nil {
 			return nil, fmt.Errorf("message: %w", err)
 		}
-		m.size = engine.HeaderSize + n
+		d.size = engine.HeaderSize + n
 	} else {
 		n, err := intArg("message", "size", sizeV)
 		if err != nil {
@@ -403,7 +425,7 @@ func newMessage(thread *starlark.Thread, kind string, data, idV, sizeV starlark.
 		if n < 0 {
 			return nil, fmt.Errorf("message: size must be >= 0 bytes (got %d)", n)
 		}
-		m.size = n
+		d.size = n
 	}
 	return m, nil
 }

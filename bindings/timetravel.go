@@ -167,7 +167,9 @@ func (st *starState) walk(v starlark.Value) {
 			m *Message
 			v Message
 		}{x, *x})
-		st.walk(x.data)
+		if x.draft != nil { // immutable once made: the copy above restores the rest
+			st.walk(x.draft.data)
+		}
 	case *ServiceType:
 		if st.seen[x] {
 			return
