@@ -88,10 +88,14 @@ type Sim struct {
 	streams   []*rand.PCG // the sources of every Stream, saved by Checkpoint
 
 	stall uint64 // events processed in a row at time now
-	// The event and storm limits as step compares them: the Config value,
-	// or MaxUint64 when it is off, so that each costs one comparison per
-	// event (a pending or stall limit may then still grow; see limit).
+	// The event and storm limits as compared: the Config value, or
+	// MaxUint64 when it is off (a pending or stall limit may then still
+	// grow; see limit).
 	maxEvents, maxPending, maxStall uint64
+	// trip is the event count from which step calls limits: maxEvents, or
+	// 0 while stall is at maxStall or beyond. Then the event and stall
+	// limits cost step one comparison per event, the pending limit another.
+	trip uint64
 
 	stop         atomic.Bool
 	progressNow  atomic.Uint64
@@ -143,6 +147,7 @@ func New(cfg Config) *Sim {
 	}
 	s.rng = rand.New(s.pcg)
 	s.maxEvents, s.maxPending, s.maxStall = orMax(cfg.MaxEvents), orMax(cfg.MaxPending), orMax(cfg.MaxStall)
+	s.trip = s.maxEvents
 	s.typeNames = []string{""} // type index 0 means "no type"
 	s.lossy = net.Loss > 0
 	return s
@@ -303,11 +308,10 @@ func (s *Sim) limit(l uint64) uint64 {
 	return l
 }
 
-func (s *Sim) step() error {
-	if s.stop.Load() {
-		s.stop.Store(false)
-		return ErrInterrupted
-	}
+// limits ends a run that reached Config.MaxEvents, MaxPending or MaxStall,
+// checked in that order before each event that step may process; short of
+// them it sets trip back to maxEvents unless the clock still stalls.
+func (s *Sim) limits() error {
 	if s.events >= s.maxEvents {
 		return fmt.Errorf("%w: %d events processed (raise the limit if the run is meant to be this long)", ErrEventLimit, s.events)
 	}
@@ -316,14 +320,34 @@ func (s *Sim) step() error {
 			return s.storm(ErrPendingLimit, l)
 		}
 	}
-	if s.stall >= s.maxStall && s.q.peekTime() == s.now {
+	if s.stall < s.maxStall {
+		s.trip = s.maxEvents
+		return nil
+	}
+	if s.q.peekTime() == s.now {
 		if l := s.limit(s.cfg.MaxStall); s.stall >= l {
 			return s.storm(ErrTimeStalled, l)
+		}
+	}
+	return nil
+}
+
+func (s *Sim) step() error {
+	if s.stop.Load() {
+		s.stop.Store(false)
+		return ErrInterrupted
+	}
+	if s.events >= s.trip || uint64(s.q.Len()) > s.maxPending {
+		if err := s.limits(); err != nil {
+			return err
 		}
 	}
 	t, ev := s.q.pop()
 	if t == s.now {
 		s.stall++
+		if s.stall >= s.maxStall {
+			s.trip = 0
+		}
 	} else {
 		s.stall = 0
 	}
