@@ -166,8 +166,10 @@ func (q *queue) peekTime() float64 {
 	return q.bkt[j][i].t
 }
 
-// pop removes the earliest event and returns its time and payload.
-func (q *queue) pop() (float64, event) {
+// pop removes the earliest event, copies its payload to ev and returns its
+// time. The payload goes straight to the caller's event: returned, it
+// would be copied twice more on the way.
+func (q *queue) pop(ev *event) float64 {
 	if q.head == len(q.at) {
 		q.advance()
 	}
@@ -178,10 +180,10 @@ func (q *queue) pop() (float64, event) {
 	}
 	q.n--
 	slot := top.slot()
-	ev := q.slab[slot]
+	*ev = q.slab[slot]
 	q.slab[slot] = event{}
 	q.free = append(q.free, slot)
-	return top.t, ev
+	return top.t
 }
 
 // advance moves last to the next event's time, when at is used up: the

@@ -40,7 +40,8 @@ func TestQueueOrder(t *testing.T) {
 		if pt := q.peekTime(); pt != w.t {
 			t.Fatalf("pop %d: peekTime %g, want %g", i, pt, w.t)
 		}
-		tm, ev := q.pop()
+		var ev event
+		tm := q.pop(&ev)
 		if tm != w.t || ev.tag != w.tag {
 			t.Fatalf("pop %d: got (%g, %d), want (%g, %d)", i, tm, ev.tag, w.t, w.tag)
 		}
@@ -104,7 +105,8 @@ func TestQueueInterleaved(t *testing.T) {
 		if pt := q.peekTime(); pt != model[best].t {
 			t.Fatalf("step %d: peekTime %g, want %g", i, pt, model[best].t)
 		}
-		tm, ev := q.pop()
+		var ev event
+		tm := q.pop(&ev)
 		if tm != model[best].t || ev.tag != model[best].seq {
 			t.Fatalf("step %d: got (%g, %d), want (%g, %d)", i, tm, ev.tag, model[best].t, model[best].seq)
 		}
@@ -134,7 +136,8 @@ func BenchmarkQueueSteady100k(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		t, ev := q.pop()
+		var ev event
+		t := q.pop(&ev)
 		q.push(t+inc[i&(len(inc)-1)], ev)
 	}
 	b.StopTimer()
@@ -176,7 +179,8 @@ func TestQueueRenumber(t *testing.T) {
 	}
 	slices.SortStableFunc(want, func(a, b item) int { return int(a.t - b.t) })
 	for i, w := range want {
-		tm, ev := q.pop()
+		var ev event
+		tm := q.pop(&ev)
 		if tm != w.t || ev.tag != w.tag {
 			t.Fatalf("pop %d: got (%g, %d), want (%g, %d)", i, tm, ev.tag, w.t, w.tag)
 		}
@@ -202,7 +206,8 @@ func TestQueueNegativeZero(t *testing.T) {
 		q.push(times[i%4], event{tag: i})
 	}
 	for i, w := range want {
-		if _, ev := q.pop(); ev.tag != w {
+		var ev event
+		if q.pop(&ev); ev.tag != w {
 			t.Fatalf("pop %d: got event %d, want %d", i, ev.tag, w)
 		}
 	}
@@ -214,7 +219,8 @@ func TestQueuePeekThenEarlierPush(t *testing.T) {
 	var q queue
 	q.push(10, event{tag: 1})
 	q.push(100, event{tag: 2})
-	if tm, _ := q.pop(); tm != 10 {
+	var ev event
+	if tm := q.pop(&ev); tm != 10 {
 		t.Fatalf("first pop at %g", tm)
 	}
 	if pt := q.peekTime(); pt != 100 {
@@ -225,7 +231,7 @@ func TestQueuePeekThenEarlierPush(t *testing.T) {
 		t   float64
 		tag int64
 	}{{60, 3}, {100, 2}} {
-		if tm, ev := q.pop(); tm != want.t || ev.tag != want.tag {
+		if tm := q.pop(&ev); tm != want.t || ev.tag != want.tag {
 			t.Fatalf("popped (%g, %d), want (%g, %d)", tm, ev.tag, want.t, want.tag)
 		}
 	}

@@ -342,7 +342,8 @@ func (s *Sim) step() error {
 			return err
 		}
 	}
-	t, ev := s.q.pop()
+	var ev event
+	t := s.q.pop(&ev)
 	if t == s.now {
 		s.stall++
 		if s.stall >= s.maxStall {
