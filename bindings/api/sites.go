@@ -51,7 +51,9 @@ func (c *siteCache) get(name string) (int, bool) {
 	p := unsafe.StringData(name)
 	s := &c.slots[(uint64(uintptr(unsafe.Pointer(p)))*0x9E3779B97F4A7C15)>>(64-siteBits)]
 	w := s.word.Load()
-	if w&siteState != siteFilled || s.ptr.Load() != p || s.word.Load() != w || int(w>>48) != len(name) {
+	// One mask tests both the state and the length; the loads stay in
+	// order: word, address, word.
+	if s.ptr.Load() != p || s.word.Load() != w || w&(siteState|0xffff<<48) != siteFilled|uint64(len(name))<<48 {
 		return 0, false
 	}
 	return int(w>>32) & 0xffff, true
