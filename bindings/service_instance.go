@@ -33,6 +33,10 @@ type Instance struct {
 	args1 starlark.Tuple
 	args2 starlark.Tuple
 	bound api.Bound
+
+	// The kind of the last message handled and its handler (see handler).
+	lastKind string
+	last     *kindHandler
 }
 
 var (
@@ -179,30 +183,44 @@ func (in *Instance) handles(kind string) bool {
 	return false
 }
 
-func (in *Instance) Handle(p *engine.Peer, d *engine.Delivery) error {
-	kind := d.Msg.Kind
+// handler returns the handler of kind, or nil. The messages of a kind
+// usually share one string (their sender's), so the kind found last is
+// compared first: Go compares equal addresses without reading the bytes,
+// where the handler's own copy of the kind is read through on every
+// delivery.
+func (in *Instance) handler(kind string) *kindHandler {
+	if in.last != nil && kind == in.lastKind {
+		return in.last
+	}
 	for i := range in.typ.handlers {
-		h := &in.typ.handlers[i]
-		if h.kind != kind {
-			continue
+		if h := &in.typ.handlers[i]; h.kind == kind {
+			in.lastKind, in.last = kind, h
+			return h
 		}
-		msg := in.s.received(p, d)
-		if !h.reuse {
-			return in.call(h.fn, starlark.Tuple{in, msg})
-		}
-		args := in.args2
-		if args == nil {
-			args = make(starlark.Tuple, 2)
-			in.args2 = args
-		}
-		args[0], args[1] = in, msg
-		in.args2 = nil // a nested call (go_offline in a handler) takes its own
-		err := in.call(h.fn, args)
-		args[1] = nil
-		in.args2 = args
-		return err
 	}
 	return nil
+}
+
+func (in *Instance) Handle(p *engine.Peer, d *engine.Delivery) error {
+	h := in.handler(d.Msg.Kind)
+	if h == nil {
+		return nil
+	}
+	msg := in.s.received(p, d)
+	if !h.reuse {
+		return in.call(h.fn, starlark.Tuple{in, msg})
+	}
+	args := in.args2
+	if args == nil {
+		args = make(starlark.Tuple, 2)
+		in.args2 = args
+	}
+	args[0], args[1] = in, msg
+	in.args2 = nil // a nested call (go_offline in a handler) takes its own
+	err := in.call(h.fn, args)
+	args[1] = nil
+	in.args2 = args
+	return err
 }
 
 func (in *Instance) callSelf(fn starlark.Callable) error {
