@@ -444,7 +444,9 @@ func (p *Peer) gossip(fn string, mv starlark.Value, fanout int, exclude, except 
 		}
 		ex.Type = p.s.sim.TypeIndex(t)
 	}
-	if exclude != starlark.None {
+	// A type test, not exclude != None: comparing interfaces of one type
+	// calls the runtime, once per gossip from a handler.
+	if _, none := exclude.(starlark.NoneType); !none {
 		xs, err := iterate(fn, "exclude", exclude)
 		if err != nil {
 			return nil, err
