@@ -85,6 +85,23 @@ func TestStall(t *testing.T) {
 	if err := s.Run(10); err != nil {
 		t.Errorf("499 events at one time: %v", err)
 	}
+	// A clock that stands still for as long as the limit allows and then
+	// moves on is fine, and the limit holds again at the next time: 501
+	// events at t=5 (500 in a row after the first), then at t=7 the 502nd
+	// is one too many.
+	s = engine.New(engine.Config{MaxStall: 500})
+	for _, c := range []struct {
+		at float64
+		n  int
+	}{{5, 501}, {7, 600}} {
+		for range c.n {
+			s.Schedule(c.at, func() error { return nil })
+		}
+	}
+	err = s.Run(10)
+	if !errors.Is(err, engine.ErrTimeStalled) || s.Events() != 501+501 || s.Now() != 7 {
+		t.Errorf("got %v after %d events at t=%v, want a stall after %d at t=7", err, s.Events(), s.Now(), 501+501)
+	}
 }
 
 // TestPeerIDRange: peer ids index a table, so they are bounded; a graph

@@ -93,8 +93,9 @@ type Sim struct {
 	// grow; see limit).
 	maxEvents, maxPending, maxStall uint64
 	// trip is the event count from which step calls limits: maxEvents, or
-	// 0 while stall is at maxStall or beyond. Then the event and stall
-	// limits cost step one comparison per event, the pending limit another.
+	// 0 after an event that left stall at maxStall or beyond. Then the
+	// event and stall limits cost step one comparison per event, the
+	// pending limit another.
 	trip uint64
 
 	stop         atomic.Bool
@@ -309,8 +310,10 @@ func (s *Sim) limit(l uint64) uint64 {
 }
 
 // limits ends a run that reached Config.MaxEvents, MaxPending or MaxStall,
-// checked in that order before each event that step may process; short of
-// them it sets trip back to maxEvents unless the clock still stalls.
+// checked in that order. step calls it only when trip or maxPending says
+// one of them may have been reached; short of them, it sets trip back to
+// maxEvents (step sets it to 0 again after the next event while the clock
+// still stalls).
 func (s *Sim) limits() error {
 	if s.events >= s.maxEvents {
 		return fmt.Errorf("%w: %d events processed (raise the limit if the run is meant to be this long)", ErrEventLimit, s.events)
@@ -320,15 +323,12 @@ func (s *Sim) limits() error {
 			return s.storm(ErrPendingLimit, l)
 		}
 	}
-	if s.stall < s.maxStall {
-		s.trip = s.maxEvents
-		return nil
-	}
-	if s.q.peekTime() == s.now {
+	if s.stall >= s.maxStall && s.q.peekTime() == s.now {
 		if l := s.limit(s.cfg.MaxStall); s.stall >= l {
 			return s.storm(ErrTimeStalled, l)
 		}
 	}
+	s.trip = s.maxEvents
 	return nil
 }
 
