@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -309,21 +308,7 @@ func TestLogAxisSVG(t *testing.T) {
 
 func TestLimitsSVG(t *testing.T) {
 	d := drawSVG(t, `plot.line(x = [2, 8, 14, 20], y = [0.2, 0.4, 0.9, 1.5], xlim = (0, 10), ylim = (0, 1), points = True, path = "c.svg")`)
-	var xs, ys []float64
-	xAxisY, yAxisX, _ := d.axisLines()
-	for _, tx := range d.texts {
-		v, err := strconv.ParseFloat(tx.s, 64)
-		if err != nil {
-			continue
-		}
-		if tx.y < xAxisY {
-			xs = append(xs, v)
-		} else if tx.x < yAxisX {
-			ys = append(ys, v)
-		}
-	}
-	sort.Float64s(xs)
-	sort.Float64s(ys)
+	xs, ys := d.tickLabels()
 	if len(xs) < 2 || xs[0] != 0 || xs[len(xs)-1] != 10 {
 		t.Errorf("x tick labels %v: want 0 to 10", xs)
 	}
